@@ -1,0 +1,13 @@
+import { Command } from 'commander'
+import { registerBrokerCommand } from './commands/broker.js'
+import { registerDemoCommand } from './commands/demo.js'
+
+/** The root `edgetwin` command; each area registers its subcommands here. */
+export function buildProgram(): Command {
+  const program = new Command('edgetwin')
+    .description('Edge agent and cloud backend for fleets of vehicles, wind turbines and on-premises gateways')
+    .showHelpAfterError()
+  registerBrokerCommand(program)
+  registerDemoCommand(program)
+  return program
+}

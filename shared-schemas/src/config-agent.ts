@@ -1,0 +1,103 @@
+import Type, { type Static } from 'typebox'
+import { DeviceId, DeviceKind } from './ids.js'
+
+export const TlsConfig = Type.Object(
+  {
+    caFile: Type.String({ minLength: 1 }),
+    certFile: Type.Optional(Type.String({ minLength: 1 })),
+    keyFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** Expected server name; defaults to the broker URL's host. */
+    serverName: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+)
+
+export const BrokerConfig = Type.Object(
+  {
+    url: Type.String({ pattern: '^(mqtt|mqtts|tcp|tls|ws|wss)://', default: 'mqtt://127.0.0.1:1883' }),
+    protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)], {
+      default: 4,
+      description: '4 is MQTT 3.1.1 (the embedded aedes broker speaks only 3.1.1); 5 is MQTT 5',
+    }),
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    keepaliveS: Type.Integer({ minimum: 5, maximum: 1200, default: 30 }),
+    username: Type.Optional(Type.String()),
+    /** Name of the environment variable holding the password; never the password itself. */
+    passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
+    tls: Type.Optional(TlsConfig),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const OutboxConfig = Type.Object(
+  {
+    /** FULL survives power loss; NORMAL survives process crashes only (SQLite WAL documentation). */
+    synchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
+    maxBytes: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024 }),
+    maxAgeS: Type.Optional(Type.Integer({ minimum: 1 })),
+    eviction: Type.Union([Type.Literal('drop-oldest'), Type.Literal('reject-new')], { default: 'drop-oldest' }),
+    /** Streams in eviction order, first evicted first. */
+    evictionOrder: Type.Array(Type.String(), { default: ['metrics', 'position', 'aggregate', 'health', 'events'] }),
+    groupCommitMaxRecords: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+    groupCommitMaxDelayMs: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
+    maxRecordBytes: Type.Integer({ minimum: 64, default: 64 * 1024 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const PublishConfig = Type.Object(
+  {
+    maxRecordsPerBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+    /** Below AWS IoT Core's 128 KB message limit. */
+    maxBatchBytes: Type.Integer({ minimum: 256, maximum: 128 * 1024, default: 120 * 1024 }),
+    compression: Type.Union([Type.Literal('gzip'), Type.Literal('none')], { default: 'gzip' }),
+    /** AWS IoT Core allows 100 unacknowledged QoS 1 messages per connection. */
+    inflightWindow: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    /** AWS IoT Core allows 100 publishes per second per connection; unset means unlimited. */
+    maxPublishesPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Attempts before a batch the broker refuses is quarantined. */
+    maxRefusals: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const ReconnectConfig = Type.Object(
+  {
+    initialDelayMs: Type.Integer({ minimum: 10, default: 1000 }),
+    maxDelayMs: Type.Integer({ minimum: 10, default: 60_000 }),
+    /** The backoff resets only after the connection has stayed up this long. */
+    stableAfterMs: Type.Integer({ minimum: 0, default: 30_000 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const VehicleProfileConfig = Type.Object(
+  {
+    /** Amazon Location DistanceBased filtering: keep a position only if it moved more than this. */
+    distanceFilterM: Type.Number({ minimum: 0, default: 30 }),
+    minIntervalS: Type.Number({ minimum: 0, default: 0 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const AgentConfig = Type.Object(
+  {
+    deviceId: DeviceId,
+    kind: DeviceKind,
+    dataDir: Type.String({ minLength: 1, default: './.edgetwin/agent' }),
+    broker: BrokerConfig,
+    outbox: OutboxConfig,
+    publish: PublishConfig,
+    reconnect: ReconnectConfig,
+    healthIntervalS: Type.Number({ minimum: 0, default: 60 }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+    /** NDJSON source: a file path or `-` for stdin; one `{"stream","record"}` per line. */
+    source: Type.Optional(Type.Object({ ndjson: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
+    vehicle: Type.Optional(VehicleProfileConfig),
+  },
+  { $id: 'AgentConfig', additionalProperties: false },
+)
+export type AgentConfig = Static<typeof AgentConfig>

@@ -1,0 +1,74 @@
+import Type, { type Static } from 'typebox'
+
+export const CloudConfig = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: './.edgetwin/cloud' }),
+    broker: Type.Object(
+      {
+        url: Type.String({ pattern: '^(mqtt|mqtts|tcp|tls|ws|wss)://', default: 'mqtt://127.0.0.1:1883' }),
+        protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)], {
+          default: 4,
+          description: '4 is MQTT 3.1.1 (the embedded aedes broker speaks only 3.1.1); 5 is MQTT 5',
+        }),
+        clientId: Type.String({ minLength: 1, maxLength: 128, default: 'edgetwin-cloud-router' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    router: Type.Object(
+      {
+        /** AWS IoT Core's message size limit. */
+        maxPayloadBytes: Type.Integer({ minimum: 1024, default: 128 * 1024 }),
+        maxInflatedBytes: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    tracker: Type.Object(
+      {
+        adapter: Type.Union([Type.Literal('local'), Type.Literal('aws')], { default: 'local' }),
+        trackerName: Type.String({ minLength: 1, maxLength: 100, default: 'edgetwin-tracker' }),
+        distanceFilterM: Type.Number({ minimum: 0, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    timeSeries: Type.Object(
+      {
+        adapter: Type.Union([Type.Literal('sqlite'), Type.Literal('influxdb'), Type.Literal('timestream')], { default: 'sqlite' }),
+        influx: Type.Optional(
+          Type.Object(
+            {
+              url: Type.String({ pattern: '^https?://' }),
+              apiVersion: Type.Union([Type.Literal(1), Type.Literal(2)], { default: 2 }),
+              database: Type.Optional(Type.String()),
+              org: Type.Optional(Type.String()),
+              bucket: Type.Optional(Type.String()),
+              tokenEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        timestream: Type.Optional(
+          Type.Object({ database: Type.String({ minLength: 1 }), table: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    archive: Type.Object(
+      {
+        adapter: Type.Union([Type.Literal('local'), Type.Literal('firehose')], { default: 'local' }),
+        prefix: Type.String({ default: 'archive' }),
+        /** Firehose buffering hints: 1-128 MiB, 0-900 s. */
+        bufferSizeMiB: Type.Number({ minimum: 1, maximum: 128, default: 5 }),
+        bufferIntervalS: Type.Number({ minimum: 0, maximum: 900, default: 300 }),
+        deliveryStreamName: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    awsRegion: Type.Optional(Type.String({ minLength: 1 })),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  },
+  { $id: 'CloudConfig', additionalProperties: false },
+)
+export type CloudConfig = Static<typeof CloudConfig>

@@ -1,0 +1,55 @@
+import type { Static, TSchema } from 'typebox'
+import { Compile } from 'typebox/compile'
+import { type FieldError, SchemaError } from './errors.js'
+
+/** A compiled validator for one schema: `check` is the fast path, `parse` throws a SchemaError naming each field. */
+export interface Validator<T extends TSchema> {
+  readonly schema: T
+  check(value: unknown): value is Static<T>
+  errors(value: unknown): FieldError[]
+  /** Returns the value typed, or throws `SchemaError` (`SCHEMA_INVALID`) whose message names the fields. */
+  parse(value: unknown): Static<T>
+}
+
+const MAX_REPORTED_ERRORS = 10
+
+function describe(error: { instancePath: string; message: string; keyword: string; params: unknown }): FieldError {
+  let path = error.instancePath
+  // additionalProperties errors point at the parent; name the unknown key itself.
+  if (error.keyword === 'additionalProperties') {
+    const extra = (error.params as { additionalProperties?: string[] }).additionalProperties
+    if (extra && extra.length > 0) path = `${path}/${extra.join(',')}`
+    return { path, message: `unknown field ${extra?.map((k) => `'${k}'`).join(', ') ?? ''}`.trim() }
+  }
+  if (error.keyword === 'required') {
+    const missing = (error.params as { requiredProperties?: string[] }).requiredProperties
+    if (missing && missing.length > 0) return { path: `${path}/${missing.join(',')}`, message: 'is required' }
+  }
+  return { path, message: error.message }
+}
+
+/** Compiles `schema` once; use at every boundary (messages, job documents, REST bodies, config files). */
+export function createValidator<T extends TSchema>(schema: T, name = (schema as { $id?: string }).$id ?? 'value'): Validator<T> {
+  const compiled = Compile(schema)
+  const errors = (value: unknown): FieldError[] => {
+    const out: FieldError[] = []
+    for (const e of compiled.Errors(value) as Iterable<{ instancePath: string; message: string; keyword: string; params: unknown }>) {
+      // 'schema is false' is the per-key twin of an additionalProperties error; keep the one that names the key.
+      if (e.keyword === 'boolean') continue
+      out.push(describe(e))
+      if (out.length >= MAX_REPORTED_ERRORS) break
+    }
+    return out
+  }
+  return {
+    schema,
+    check: (value: unknown): value is Static<T> => compiled.Check(value),
+    errors,
+    parse(value: unknown): Static<T> {
+      if (compiled.Check(value)) return value
+      const found = errors(value)
+      const summary = found.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')
+      throw new SchemaError('SCHEMA_INVALID', `invalid ${name}: ${summary}`, found)
+    },
+  }
+}
