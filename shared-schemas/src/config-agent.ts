@@ -1,4 +1,6 @@
 import Type, { type Static } from 'typebox'
+import { GatewayProfileConfig } from './config-agent-gateway.js'
+import { AgentJobsConfig } from './config-agent-jobs.js'
 import { DeviceId, DeviceKind } from './ids.js'
 
 export const TlsConfig = Type.Object(
@@ -97,6 +99,8 @@ export const AgentConfig = Type.Object(
     /** NDJSON source: a file path or `-` for stdin; one `{"stream","record"}` per line. */
     source: Type.Optional(Type.Object({ ndjson: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
     vehicle: Type.Optional(VehicleProfileConfig),
+    jobs: Type.Optional(AgentJobsConfig),
+    gateway: Type.Optional(GatewayProfileConfig),
   },
   { $id: 'AgentConfig', additionalProperties: false },
 )

@@ -1,4 +1,7 @@
 import Type, { type Static } from 'typebox'
+import { CloudFleetConfig } from './config-cloud-fleet.js'
+import { CloudJobsConfig } from './config-cloud-jobs.js'
+import { CloudTwinConfig } from './config-cloud-twin.js'
 
 export const CloudConfig = Type.Object(
   {
@@ -63,6 +66,9 @@ export const CloudConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    fleet: CloudFleetConfig,
+    jobs: CloudJobsConfig,
+    twin: CloudTwinConfig,
     awsRegion: Type.Optional(Type.String({ minLength: 1 })),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
