@@ -1,0 +1,93 @@
+import { CONTROLLER_PARAMETER_DEFAULTS } from '@edgetwin/shared-schemas'
+import { describe, expect, it } from 'vitest'
+import { buildCandidates } from './candidates.js'
+import { type ControllerResults, decide, type SimulationMetrics } from './decide.js'
+
+const run = (seed: number, overspeedExceedances: number, meanPowerKw: number, thrustStdKn = 100): SimulationMetrics => ({
+  seed,
+  overspeedExceedances,
+  maxRotorSpeedRpm: 12.1 + overspeedExceedances * 0.3,
+  meanPowerKw,
+  thrustStdKn,
+})
+const results = (name: string, runs: SimulationMetrics[]): ControllerResults => ({
+  name,
+  patch: name === 'current' ? null : { pitchProportionalGainS: 0.02 },
+  runs,
+})
+const rule = { maxPowerLossFraction: 0.05 }
+
+describe('decision rule', () => {
+  it('chooses the candidate that removes the exceedances with the least power loss', () => {
+    const d = decide(
+      results('current', [run(1, 3, 4800), run(2, 2, 4820)]),
+      [
+        results('gains-x1.5', [run(1, 0, 4700), run(2, 0, 4710)]),
+        results('gains-x1.25', [run(1, 0, 4760), run(2, 0, 4770)]),
+        results('setpoint-0.97', [run(1, 1, 4790), run(2, 0, 4800)]),
+      ],
+      rule,
+    )
+    expect(d.action).toBe('update')
+    if (d.action === 'update') {
+      expect(d.candidate).toBe('gains-x1.25')
+      expect(d.reason).toMatch(/removes all 5 over-speed exceedances/)
+    }
+  })
+
+  it('makes no update when no candidate removes the exceedances, and says which came closest', () => {
+    const d = decide(results('current', [run(1, 4, 4800)]), [results('a', [run(1, 2, 4790)]), results('b', [run(1, 1, 4700)])], rule)
+    expect(d.action).toBe('none')
+    expect(d.reason).toMatch(/no candidate removes .* the best, b, still has 1 \(current 4\)/)
+  })
+
+  it('makes no update when removing the exceedances costs more power than allowed', () => {
+    const d = decide(results('current', [run(1, 4, 5000)]), [results('a', [run(1, 0, 4500)])], rule)
+    expect(d.action).toBe('none')
+    expect(d.reason).toMatch(/loses 10\.0 %/)
+  })
+
+  it('makes no update when the current controller shows no exceedance in simulation', () => {
+    const d = decide(results('current', [run(1, 0, 5000)]), [results('a', [run(1, 0, 5000)])], rule)
+    expect(d.action).toBe('none')
+    expect(d.reason).toMatch(/no change is justified/)
+  })
+})
+
+describe('candidates', () => {
+  const envelope = {
+    bounds: {
+      pitchProportionalGainS: { min: 0.005, max: 0.04 },
+      pitchIntegralGain: { min: 0.002, max: 0.02 },
+      ratedGeneratorSpeedRpm: { min: 1000, max: 1200 },
+    },
+    maxRelativeChange: 0.3,
+  }
+
+  it('resolves scaled candidates against the parameters in force', () => {
+    const { candidates, rejected } = buildCandidates(
+      { ...CONTROLLER_PARAMETER_DEFAULTS },
+      [{ name: 'gains-x1.25', scale: { pitchProportionalGainS: 1.25, pitchIntegralGain: 1.25 } }],
+      envelope,
+    )
+    expect(rejected).toEqual([])
+    expect(candidates[0]?.patch.pitchProportionalGainS).toBeCloseTo(0.01882681 * 1.25, 12)
+  })
+
+  it('sets aside candidates outside the agent envelope, with the reason', () => {
+    const { candidates, rejected } = buildCandidates(
+      { ...CONTROLLER_PARAMETER_DEFAULTS },
+      [
+        { name: 'too-big-a-step', scale: { pitchProportionalGainS: 1.5 } },
+        { name: 'out-of-bounds', set: { ratedGeneratorSpeedRpm: 1250 } },
+        { name: 'unbounded', scale: { maxGeneratorTorqueNm: 0.9 } },
+      ],
+      envelope,
+    )
+    expect(candidates).toEqual([])
+    expect(rejected.map((r) => r.name)).toEqual(['too-big-a-step', 'out-of-bounds', 'unbounded'])
+    expect(rejected[0]?.reason).toMatch(/changes by 50\.0 %/)
+    expect(rejected[1]?.reason).toMatch(/outside \[1000, 1200\]/)
+    expect(rejected[2]?.reason).toMatch(/no bounds/)
+  })
+})

@@ -1,0 +1,108 @@
+import type { ControllerParameterPatch } from '@edgetwin/shared-schemas'
+
+/** Post-processed result of one simulation (one controller, one seed). */
+export interface SimulationMetrics {
+  readonly seed: number
+  readonly overspeedExceedances: number
+  readonly maxRotorSpeedRpm: number
+  readonly meanPowerKw: number
+  /** Load indicator: standard deviation of the rotor thrust (kN). */
+  readonly thrustStdKn: number
+}
+
+export interface ControllerResults {
+  /** `current` for the controller in force, or the candidate's name. */
+  readonly name: string
+  readonly patch: ControllerParameterPatch | null
+  readonly runs: readonly SimulationMetrics[]
+}
+
+export interface Aggregate {
+  readonly name: string
+  readonly overspeedExceedances: number
+  readonly maxRotorSpeedRpm: number
+  readonly meanPowerKw: number
+  readonly thrustStdKn: number
+}
+
+export interface DecisionRule {
+  /** A candidate may cost at most this fraction of the current controller's mean power. */
+  readonly maxPowerLossFraction: number
+}
+
+export type Decision =
+  | {
+      readonly action: 'update'
+      readonly candidate: string
+      readonly patch: ControllerParameterPatch
+      readonly reason: string
+      readonly aggregates: Aggregate[]
+    }
+  | { readonly action: 'none'; readonly reason: string; readonly aggregates: Aggregate[] }
+
+export function aggregate(results: ControllerResults): Aggregate {
+  const n = results.runs.length
+  const mean = (f: (m: SimulationMetrics) => number) => (n === 0 ? Number.NaN : results.runs.reduce((a, m) => a + f(m), 0) / n)
+  return {
+    name: results.name,
+    overspeedExceedances: results.runs.reduce((a, m) => a + m.overspeedExceedances, 0),
+    maxRotorSpeedRpm: Math.max(...results.runs.map((m) => m.maxRotorSpeedRpm)),
+    meanPowerKw: mean((m) => m.meanPowerKw),
+    thrustStdKn: mean((m) => m.thrustStdKn),
+  }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`
+
+/**
+ * The decision rule: among the candidates whose simulations (every seed) show no over-speed exceedance,
+ * choose the one with the highest mean power, provided it loses at most `maxPowerLossFraction` of the
+ * current controller's power; otherwise no update. Pure; the reason says why in words an operator reads.
+ */
+export function decide(current: ControllerResults, candidates: readonly ControllerResults[], rule: DecisionRule): Decision {
+  const base = aggregate(current)
+  const all = [base, ...candidates.map(aggregate)]
+  if (current.runs.length === 0) return { action: 'none', reason: 'no simulation of the current controller finished', aggregates: all }
+  if (base.overspeedExceedances === 0) {
+    return {
+      action: 'none',
+      reason:
+        'the simulations of the current controller under the measured conditions show no over-speed exceedance; no change is justified',
+      aggregates: all,
+    }
+  }
+  const scored = candidates
+    .filter((c) => c.runs.length > 0 && c.patch !== null)
+    .map((c) => ({ c, a: aggregate(c), loss: base.meanPowerKw > 0 ? 1 - aggregate(c).meanPowerKw / base.meanPowerKw : 0 }))
+  const clean = scored.filter((s) => s.a.overspeedExceedances === 0)
+  if (clean.length === 0) {
+    const best = [...scored].sort((x, y) => x.a.overspeedExceedances - y.a.overspeedExceedances)[0]
+    return {
+      action: 'none',
+      reason: best
+        ? `no candidate removes the over-speed exceedances: the best, ${best.a.name}, still has ${best.a.overspeedExceedances} (current ${base.overspeedExceedances})`
+        : 'no candidate simulation finished',
+      aggregates: all,
+    }
+  }
+  const affordable = clean.filter((s) => s.loss <= rule.maxPowerLossFraction)
+  if (affordable.length === 0) {
+    const cheapest = [...clean].sort((x, y) => x.loss - y.loss)[0]!
+    return {
+      action: 'none',
+      reason: `candidates remove the exceedances but cost too much power: the cheapest, ${cheapest.a.name}, loses ${pct(cheapest.loss)} (allowed ${pct(rule.maxPowerLossFraction)})`,
+      aggregates: all,
+    }
+  }
+  const chosen = [...affordable].sort((x, y) => y.a.meanPowerKw - x.a.meanPowerKw || x.a.thrustStdKn - y.a.thrustStdKn)[0]!
+  return {
+    action: 'update',
+    candidate: chosen.a.name,
+    patch: chosen.c.patch!,
+    reason:
+      `${chosen.a.name} removes all ${base.overspeedExceedances} over-speed exceedances over ${current.runs.length} seeds ` +
+      `with a power change of ${pct(-chosen.loss)} (mean ${chosen.a.meanPowerKw.toFixed(0)} kW vs ${base.meanPowerKw.toFixed(0)} kW), ` +
+      `the least loss among ${affordable.length} candidate(s) that remove them`,
+    aggregates: all,
+  }
+}
