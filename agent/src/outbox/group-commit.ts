@@ -1,0 +1,106 @@
+import type { StreamName } from '@edgetwin/shared-schemas'
+import type { AgentError } from '../errors.js'
+import type { CommitResult, InsertRequest, SeqRange, SqliteOutbox } from './outbox.js'
+
+export interface GroupCommitOptions {
+  /** A transaction is committed as soon as this many records wait. */
+  readonly maxRecords: number
+  /** ... or this long after the first one arrived, whichever comes first. */
+  readonly maxDelayMs: number
+}
+
+export interface GroupCommitHooks {
+  /** After every successful transaction. */
+  onCommit?(result: CommitResult, inserts: readonly InsertRequest[]): void
+  /** A transaction failed (rolled back); its inserts were rejected with `err`. */
+  onError?(err: AgentError): void
+}
+
+interface Pending extends InsertRequest {
+  resolve(seq: number): void
+  reject(err: Error): void
+}
+
+/**
+ * Group commit: many `accept` calls share one SQLite transaction, bounded by a count and a delay, so
+ * `synchronous=FULL` costs one fsync per group rather than one per record. Deletes of acknowledged ranges ride
+ * along in the next transaction (losing one in a crash only causes a resend, never a loss).
+ */
+export class GroupCommitter {
+  private pending: Pending[] = []
+  private deletes: SeqRange[] = []
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly outbox: SqliteOutbox,
+    private readonly options: GroupCommitOptions,
+    private readonly hooks: GroupCommitHooks = {},
+  ) {}
+
+  /** Resolves with the record's sequence number once its transaction has committed. */
+  insert(stream: StreamName, data: string, bytes: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.pending.push({ stream, data, bytes, resolve, reject })
+      if (this.pending.length >= this.options.maxRecords) this.flush()
+      else this.schedule()
+    })
+  }
+
+  /** Queues the deletion of an acknowledged range for the next transaction. */
+  delete(range: SeqRange): void {
+    this.deletes.push(range)
+    this.schedule()
+  }
+
+  get waiting(): number {
+    return this.pending.length
+  }
+
+  private schedule(): void {
+    if (this.timer) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.flush()
+    }, this.options.maxDelayMs)
+  }
+
+  /** Commits everything queued now. */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+    const batch = this.pending
+    const deletes = this.deletes
+    this.pending = []
+    this.deletes = []
+    if (batch.length > 0 || deletes.length > 0) {
+      try {
+        const result = this.outbox.commit(batch, deletes)
+        result.results.forEach((r, i) => {
+          const p = batch[i]!
+          if (typeof r === 'number') p.resolve(r)
+          else p.reject(r)
+        })
+        this.hooks.onCommit?.(result, batch)
+      } catch (err) {
+        for (const p of batch) p.reject(err as Error)
+        this.hooks.onError?.(err as AgentError)
+        this.retryDeletesAlone(deletes)
+      }
+    }
+  }
+
+  /** On a full disk the deletes may still succeed (they free pages); if not, keep them for the next flush. */
+  private retryDeletesAlone(deletes: SeqRange[]): void {
+    if (deletes.length === 0) return
+    try {
+      const result = this.outbox.commit([], deletes)
+      this.hooks.onCommit?.(result, [])
+    } catch {
+      // Still failing (I/O error): the rows stay and are resent later; keep the ranges for the next attempt.
+      this.deletes.unshift(...deletes)
+      this.schedule()
+    }
+  }
+}

@@ -1,0 +1,369 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { STREAMS, type StreamName } from '@edgetwin/shared-schemas'
+import Database from 'better-sqlite3'
+import { AgentError } from '../errors.js'
+import { DDL, MAX_SEQ, rowId, SCHEMA_VERSION, SEQ_BITS_FACTOR, seqOf, streamIndex } from './schema.js'
+import { translateSqliteError } from './sqlite-errors.js'
+
+export interface OutboxOptions {
+  readonly path: string
+  /** FULL: a committed record survives power loss. NORMAL in WAL mode survives process crashes only (SQLite "WAL" docs). */
+  readonly synchronous: 'FULL' | 'NORMAL'
+  readonly maxBytes: number
+  readonly maxAgeMs?: number
+  readonly eviction: 'drop-oldest' | 'reject-new'
+  /** First evicted first; streams not listed are evicted after those listed. */
+  readonly evictionOrder: readonly string[]
+  /** Caps the database size (SQLite `max_page_count`); used to exercise the disk-full path. */
+  readonly maxPageCount?: number
+  readonly now?: () => number
+}
+
+export interface InsertRequest {
+  readonly stream: StreamName
+  readonly data: string
+  readonly bytes: number
+}
+
+export interface SeqRange {
+  readonly stream: StreamName
+  readonly firstSeq: number
+  readonly lastSeq: number
+}
+
+export interface OutboxRow {
+  readonly seq: number
+  readonly data: string
+  readonly bytes: number
+}
+
+export interface CommitResult {
+  /** Per insert request, in order: its sequence number, or the coded error that refused it. */
+  readonly results: (number | AgentError)[]
+  readonly evicted: number
+  readonly deleted: number
+}
+
+export interface QuarantineEntry extends SeqRange {
+  readonly recordCount: number
+  readonly reasonCode: number | null
+  readonly reason: string
+}
+
+interface StreamStats {
+  count: number
+  bytes: number
+}
+
+/**
+ * The durable outbox: one SQLite file in WAL mode, held with an exclusive lock for the life of the agent so a
+ * second agent on the same file fails at once. All methods are synchronous (better-sqlite3).
+ */
+export class SqliteOutbox {
+  readonly path: string
+  private readonly db: Database.Database
+  private readonly options: OutboxOptions
+  private readonly now: () => number
+  private readonly nextSeq = new Map<StreamName, number>()
+  private readonly stats = new Map<StreamName, StreamStats>()
+  private readonly evictionStreams: StreamName[]
+  private readonly stmt: ReturnType<SqliteOutbox['prepare']>
+  private closed = false
+
+  private constructor(db: Database.Database, options: OutboxOptions) {
+    this.db = db
+    this.path = options.path
+    this.options = options
+    this.now = options.now ?? Date.now
+    const listed = options.evictionOrder.filter((s): s is StreamName => (STREAMS as readonly string[]).includes(s))
+    this.evictionStreams = [...listed, ...STREAMS.filter((s) => !listed.includes(s))]
+    this.stmt = this.prepare()
+    for (const s of STREAMS) this.stats.set(s, { count: 0, bytes: 0 })
+    for (const r of db.prepare('SELECT stream, next_seq FROM streams').all() as { stream: StreamName; next_seq: number }[]) {
+      this.nextSeq.set(r.stream, r.next_seq)
+    }
+    for (const s of STREAMS) {
+      const lo = rowId(s, 0)
+      const r = this.stmt.streamStats.get(lo, lo + MAX_SEQ) as { n: number; b: number | null; maxId: number | null }
+      this.stats.set(s, { count: r.n, bytes: r.b ?? 0 })
+      // Belt and braces: never hand out a seq at or below one still stored.
+      if (r.maxId !== null) this.nextSeq.set(s, Math.max(this.nextSeq.get(s) ?? 1, seqOf(r.maxId) + 1))
+    }
+  }
+
+  /** Opens (creating if needed) and locks the outbox. Throws AGENT_DB_LOCKED when another agent holds it. */
+  static open(options: OutboxOptions): SqliteOutbox {
+    mkdirSync(dirname(options.path), { recursive: true })
+    let db: Database.Database | undefined
+    try {
+      db = new Database(options.path, { timeout: 0 })
+      // EXCLUSIVE before WAL: the lock is taken on first access and held until close, and WAL needs no
+      // shared-memory index ("WAL without shared memory", SQLite WAL docs). The OS drops the lock if we die.
+      db.pragma('locking_mode = EXCLUSIVE')
+      const mode = db.pragma('journal_mode = WAL', { simple: true })
+      if (mode !== 'wal') throw new AgentError('AGENT_DB_ERROR', `could not switch ${options.path} to WAL (got ${String(mode)})`)
+      db.pragma(`synchronous = ${options.synchronous}`)
+      if (options.maxPageCount) db.pragma(`max_page_count = ${options.maxPageCount}`)
+      db.exec('BEGIN IMMEDIATE')
+      db.exec(DDL)
+      db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schemaVersion', String(SCHEMA_VERSION))
+      db.exec('COMMIT')
+      return new SqliteOutbox(db, options)
+    } catch (err) {
+      db?.close()
+      const e = translateSqliteError(err, `opening outbox ${options.path}`)
+      if (e.code === 'AGENT_DB_LOCKED') {
+        throw new AgentError('AGENT_DB_LOCKED', `outbox ${options.path} is in use by another agent process; only one agent may own it`, {
+          cause: err,
+        })
+      }
+      throw e
+    }
+  }
+
+  private prepare() {
+    const db = this.db
+    return {
+      insert: db.prepare('INSERT INTO outbox (id, created_ms, bytes, data) VALUES (?, ?, ?, ?)'),
+      saveSeq: db.prepare(
+        'INSERT INTO streams (stream, next_seq) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET next_seq = excluded.next_seq',
+      ),
+      deleteRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ? RETURNING bytes'),
+      oldestRows: db.prepare('SELECT id, bytes, created_ms FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?'),
+      readBatch: db.prepare('SELECT id, data, bytes FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
+      readRange: db.prepare('SELECT id, data FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id'),
+      oldest: db.prepare('SELECT created_ms FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id LIMIT 1').pluck(),
+      streamStats: db.prepare('SELECT count(*) AS n, sum(bytes) AS b, max(id) AS maxId FROM outbox WHERE id BETWEEN ? AND ?'),
+      quarantine: db.prepare(
+        'INSERT INTO quarantine (stream, first_seq, last_seq, record_count, reason_code, reason, quarantined_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+    }
+  }
+
+  /**
+   * Deletes the acknowledged ranges, then inserts the records, in ONE transaction (group commit: one fsync for
+   * all of them). Sequence numbers are assigned here, at commit, and persisted in the same transaction so they
+   * are never reused, also across restarts. On SQLITE_FULL/IOERR everything is rolled back and thrown.
+   */
+  commit(inserts: readonly InsertRequest[], deletes: readonly SeqRange[]): CommitResult {
+    this.assertOpen()
+    const savedSeq = new Map(this.nextSeq)
+    const savedStats = new Map([...this.stats].map(([k, v]) => [k, { ...v }]))
+    try {
+      return this.db.transaction(() => this.commitInTransaction(inserts, deletes))()
+    } catch (err) {
+      this.nextSeq.clear()
+      for (const [k, v] of savedSeq) this.nextSeq.set(k, v)
+      for (const [k, v] of savedStats) this.stats.set(k, v)
+      throw translateSqliteError(err, 'committing to the outbox')
+    }
+  }
+
+  private commitInTransaction(inserts: readonly InsertRequest[], deletes: readonly SeqRange[]): CommitResult {
+    let deleted = 0
+    for (const d of deletes) deleted += this.deleteRangeRaw(d.stream, d.firstSeq, d.lastSeq)
+    let evicted = 0
+    const touched = new Set<StreamName>()
+    const results: (number | AgentError)[] = []
+    const createdMs = this.now()
+    for (const req of inserts) {
+      const over = this.totalBytes() + req.bytes - this.options.maxBytes
+      if (over > 0) {
+        if (this.options.eviction === 'reject-new' || req.bytes > this.options.maxBytes) {
+          results.push(
+            new AgentError(
+              'AGENT_OUTBOX_FULL',
+              `outbox holds ${this.totalBytes()} of ${this.options.maxBytes} bytes; record of ${req.bytes} bytes refused`,
+            ),
+          )
+          continue
+        }
+        evicted += this.evict(over)
+      }
+      const seq = this.nextSeq.get(req.stream) ?? 1
+      this.stmt.insert.run(rowId(req.stream, seq), createdMs, req.bytes, req.data)
+      this.nextSeq.set(req.stream, seq + 1)
+      const st = this.stats.get(req.stream)!
+      st.count++
+      st.bytes += req.bytes
+      touched.add(req.stream)
+      results.push(seq)
+    }
+    for (const s of touched) this.stmt.saveSeq.run(s, this.nextSeq.get(s))
+    return { results, evicted, deleted }
+  }
+
+  private deleteRangeRaw(stream: StreamName, firstSeq: number, lastSeq: number): number {
+    const rows = this.stmt.deleteRange.all(rowId(stream, firstSeq), rowId(stream, lastSeq)) as { bytes: number }[]
+    const st = this.stats.get(stream)!
+    for (const r of rows) st.bytes -= r.bytes
+    st.count -= rows.length
+    return rows.length
+  }
+
+  /** Drops the oldest rows of the lowest-priority stream first until `needBytes` are freed; returns the count. */
+  private evict(needBytes: number): number {
+    let freed = 0
+    let evicted = 0
+    for (const stream of this.evictionStreams) {
+      const lo = rowId(stream, 0)
+      while (freed < needBytes && this.stats.get(stream)!.count > 0) {
+        const rows = this.stmt.oldestRows.all(lo, lo + MAX_SEQ, 256) as { id: number; bytes: number }[]
+        let lastId = lo
+        for (const r of rows) {
+          freed += r.bytes
+          lastId = r.id
+          if (freed >= needBytes) break
+        }
+        evicted += this.deleteRangeRaw(stream, 1, seqOf(lastId))
+      }
+      if (freed >= needBytes) break
+    }
+    return evicted
+  }
+
+  /** Deletes rows older than `maxAgeMs` (oldest first, per stream); returns how many. */
+  expire(): number {
+    const maxAgeMs = this.options.maxAgeMs
+    if (!maxAgeMs) return 0
+    const cutoff = this.now() - maxAgeMs
+    try {
+      return this.db.transaction(() => {
+        let expired = 0
+        for (const stream of STREAMS) {
+          const lo = rowId(stream, 0)
+          for (;;) {
+            // created_ms grows with seq (assigned at commit), so the expired rows are a prefix.
+            const rows = this.stmt.oldestRows.all(lo, lo + MAX_SEQ, 1000) as { id: number; created_ms: number }[]
+            let lastId = -1
+            for (const r of rows) {
+              if (r.created_ms >= cutoff) break
+              lastId = r.id
+            }
+            if (lastId < 0) break
+            expired += this.deleteRangeRaw(stream, 1, seqOf(lastId))
+            if (lastId !== rows[rows.length - 1]!.id) break
+          }
+        }
+        return expired
+      })()
+    } catch (err) {
+      throw translateSqliteError(err, 'expiring old records')
+    }
+  }
+
+  /** Up to `maxRecords` rows of `stream` after `afterSeq`, oldest first, stopping before `maxBytes` is exceeded. */
+  readBatch(stream: StreamName, afterSeq: number, maxRecords: number, maxBytes: number): OutboxRow[] {
+    this.assertOpen()
+    const lo = rowId(stream, afterSeq)
+    const rows = this.stmt.readBatch.all(lo, rowId(stream, MAX_SEQ), maxRecords) as { id: number; data: string; bytes: number }[]
+    const out: OutboxRow[] = []
+    let total = 0
+    for (const r of rows) {
+      if (out.length > 0 && total + r.bytes > maxBytes) break
+      total += r.bytes
+      out.push({ seq: seqOf(r.id), data: r.data, bytes: r.bytes })
+    }
+    return out
+  }
+
+  /** Moves a refused batch's rows into the quarantine table so it never blocks the queue; returns the count moved. */
+  quarantine(entry: Omit<QuarantineEntry, 'recordCount'>): number {
+    this.assertOpen()
+    try {
+      return this.db.transaction(() => {
+        const lo = rowId(entry.stream, entry.firstSeq)
+        const hi = rowId(entry.stream, entry.lastSeq)
+        const rows = this.stmt.readRange.all(lo, hi) as { id: number; data: string }[]
+        if (rows.length === 0) return 0
+        const records = `[${rows.map((r) => `{"seq":${seqOf(r.id)},"data":${r.data}}`).join(',')}]`
+        this.stmt.quarantine.run(
+          entry.stream,
+          entry.firstSeq,
+          entry.lastSeq,
+          rows.length,
+          entry.reasonCode,
+          entry.reason,
+          this.now(),
+          records,
+        )
+        return this.deleteRangeRaw(entry.stream, entry.firstSeq, entry.lastSeq)
+      })()
+    } catch (err) {
+      throw translateSqliteError(err, 'quarantining a batch')
+    }
+  }
+
+  quarantined(): QuarantineEntry[] {
+    return (
+      this.db.prepare('SELECT stream, first_seq, last_seq, record_count, reason_code, reason FROM quarantine ORDER BY id').all() as {
+        stream: StreamName
+        first_seq: number
+        last_seq: number
+        record_count: number
+        reason_code: number | null
+        reason: string
+      }[]
+    ).map((r) => ({
+      stream: r.stream,
+      firstSeq: r.first_seq,
+      lastSeq: r.last_seq,
+      recordCount: r.record_count,
+      reasonCode: r.reason_code,
+      reason: r.reason,
+    }))
+  }
+
+  /** Takes the next sequence number of `stream` without storing a row (the Last Will carries one). */
+  reserveSeq(stream: StreamName): number {
+    this.assertOpen()
+    const seq = this.nextSeq.get(stream) ?? 1
+    try {
+      this.stmt.saveSeq.run(stream, seq + 1)
+    } catch (err) {
+      throw translateSqliteError(err, 'reserving a sequence number')
+    }
+    this.nextSeq.set(stream, seq + 1)
+    return seq
+  }
+
+  depth(stream?: StreamName): number {
+    if (stream) return this.stats.get(stream)!.count
+    let n = 0
+    for (const s of this.stats.values()) n += s.count
+    return n
+  }
+
+  totalBytes(): number {
+    let n = 0
+    for (const s of this.stats.values()) n += s.bytes
+    return n
+  }
+
+  /** Commit time (epoch ms) of the oldest stored record, or null when empty. */
+  oldestCreatedMs(): number | null {
+    let oldest: number | null = null
+    for (const s of STREAMS) {
+      if (this.stats.get(s)!.count === 0) continue
+      const lo = streamIndex(s) * SEQ_BITS_FACTOR
+      const t = this.stmt.oldest.get(lo, lo + MAX_SEQ) as number | undefined
+      if (t !== undefined && (oldest === null || t < oldest)) oldest = t
+    }
+    return oldest
+  }
+
+  integrityCheck(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }))
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.db.close()
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new AgentError('AGENT_CLOSED', 'the outbox is closed')
+  }
+}
