@@ -13,6 +13,7 @@ export const TlsConfig = Type.Object(
   },
   { additionalProperties: false },
 )
+export type TlsConfig = Static<typeof TlsConfig>
 
 export const BrokerConfig = Type.Object(
   {
@@ -93,7 +94,15 @@ export const AgentConfig = Type.Object(
     reconnect: ReconnectConfig,
     healthIntervalS: Type.Number({ minimum: 0, default: 60 }),
     logLevel: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
       { default: 'info' },
     ),
     /** NDJSON source: a file path or `-` for stdin; one `{"stream","record"}` per line. */

@@ -11,11 +11,18 @@ export const DeviceId = Type.String({ pattern: THING_NAME_PATTERN, minLength: 1,
 export type DeviceId = Static<typeof DeviceId>
 
 export const DEVICE_KINDS = ['vehicle', 'turbine', 'gateway'] as const
-export const DeviceKind = Type.Union(DEVICE_KINDS.map((k) => Type.Literal(k)))
+// Literals spelled out: `Type.Union(xs.map(Type.Literal))` types as `never` (the array loses its tuple type).
+export const DeviceKind = Type.Union([Type.Literal('vehicle'), Type.Literal('turbine'), Type.Literal('gateway')])
 export type DeviceKind = Static<typeof DeviceKind>
 
 export const STREAMS = ['position', 'metrics', 'events', 'aggregate', 'health'] as const
-export const StreamName = Type.Union(STREAMS.map((s) => Type.Literal(s)))
+export const StreamName = Type.Union([
+  Type.Literal('position'),
+  Type.Literal('metrics'),
+  Type.Literal('events'),
+  Type.Literal('aggregate'),
+  Type.Literal('health'),
+])
 export type StreamName = Static<typeof StreamName>
 
 /** ISO-8601 timestamp in UTC with a `Z`, millisecond precision optional. */
