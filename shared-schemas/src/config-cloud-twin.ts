@@ -1,5 +1,87 @@
 import Type, { type Static } from 'typebox'
+import { DEFAULT_SAFETY_ENVELOPE, ParameterEnvelope } from './config-agent-jobs.js'
+import { ControllerParameterPatch } from './controller.js'
 
-/** The digital-twin loop: detector thresholds, dispatch server, candidates (owned by the twin work; extend here). */
-export const CloudTwinConfig = Type.Object({}, { $id: 'CloudTwinConfig', additionalProperties: false, default: {} })
+const ScaleFactors = Type.Record(Type.String({ pattern: '^[a-zA-Z0-9]+$' }), Type.Number({ exclusiveMinimum: 0, maximum: 10 }))
+
+/** A candidate controller change the twin simulates: factors on the parameters in force, or absolute values. */
+export const TwinCandidateSpec = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-zA-Z0-9._-]{1,64}$' }),
+    scale: Type.Optional(ScaleFactors),
+    set: Type.Optional(ControllerParameterPatch),
+  },
+  { additionalProperties: false },
+)
+export type TwinCandidateSpec = Static<typeof TwinCandidateSpec>
+
+/** The digital-twin loop: detector thresholds, dispatch server, candidates, decision rule, rollout. */
+export const CloudTwinConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false }),
+    /** node-cron expression evaluated against the (possibly virtual) clock. */
+    schedule: Type.String({ minLength: 9, default: '*/10 * * * *' }),
+    windowMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 10 }),
+    detector: Type.Object(
+      {
+        overspeedEpisodesPerWindow: Type.Integer({ minimum: 1, default: 1 }),
+        maxRotorSpeedRpm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        minPowerRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+        minSamples: Type.Integer({ minimum: 1, default: 60 }),
+        /** After a decision, a turbine is not judged again for this long (virtual time). */
+        cooldownMinutes: Type.Integer({ minimum: 0, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    dispatch: Type.Object(
+      {
+        url: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8080' }),
+        /** Environment variable that holds the dispatch server's bearer token. */
+        tokenEnv: Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', default: 'EDGETWIN_DISPATCH_TOKEN' }),
+        engine: Type.Union([Type.Literal('rotor-model'), Type.Literal('openfast')], { default: 'rotor-model' }),
+        seeds: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 20, default: [1, 2, 3] }),
+        durationS: Type.Number({ exclusiveMinimum: 0, maximum: 7200, default: 600 }),
+        maxConcurrent: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+        pollIntervalMs: Type.Integer({ minimum: 10, default: 500 }),
+        runTimeoutMs: Type.Integer({ minimum: 1000, default: 600_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    candidates: Type.Array(TwinCandidateSpec, {
+      default: [
+        { name: 'pitch-gains-x1.25', scale: { pitchProportionalGainS: 1.25, pitchIntegralGain: 1.25 } },
+        { name: 'pitch-gains-x1.5', scale: { pitchProportionalGainS: 1.5, pitchIntegralGain: 1.5 } },
+        { name: 'rated-speed-0.97', scale: { ratedGeneratorSpeedRpm: 0.97 } },
+        { name: 'rated-speed-0.95-gains-x1.25', scale: { ratedGeneratorSpeedRpm: 0.95, pitchProportionalGainS: 1.25, pitchIntegralGain: 1.25 } },
+      ],
+    }),
+    /** The agents' safety envelope; candidates outside it are never simulated or sent. */
+    envelope: Type.Record(Type.String(), ParameterEnvelope, { default: DEFAULT_SAFETY_ENVELOPE }),
+    maxChangeFraction: Type.Number({ exclusiveMinimum: 0, maximum: 10, default: 0.2 }),
+    decision: Type.Object(
+      { maxPowerLossFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.05 }) },
+      { additionalProperties: false, default: {} },
+    ),
+    rollout: Type.Object(
+      {
+        /** Turbines that receive the update after the canary (the anomalous turbine) succeeds. */
+        group: Type.Array(Type.String({ pattern: '^[a-zA-Z0-9:_-]{1,128}$' }), { default: [] }),
+        /** Abort the job when this percentage of executions fail, after `abortMinExecutions`. */
+        abortFailurePercent: Type.Number({ minimum: 0, maximum: 100, default: 50 }),
+        abortMinExecutions: Type.Integer({ minimum: 1, default: 1 }),
+        inProgressTimeoutMinutes: Type.Integer({ minimum: 1, maximum: 10_080, default: 60 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    notifier: Type.Object(
+      {
+        type: Type.Union([Type.Literal('log'), Type.Literal('webhook'), Type.Literal('sns')], { default: 'log' }),
+        url: Type.Optional(Type.String({ pattern: '^https?://' })),
+        topicArn: Type.Optional(Type.String({ pattern: '^arn:aws' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { $id: 'CloudTwinConfig', additionalProperties: false, default: {} },
+)
 export type CloudTwinConfig = Static<typeof CloudTwinConfig>

@@ -1,4 +1,4 @@
-import type { ControllerParameterName, ControllerParameterPatch, ControllerParameters } from '@edgetwin/shared-schemas'
+import type { ControllerParameterName, ControllerParameterPatch, ControllerParameters, ParameterEnvelope } from '@edgetwin/shared-schemas'
 
 /** A candidate controller change, relative to the parameters in force (`scale`) or absolute (`set`). */
 export interface CandidateSpec {
@@ -7,11 +7,11 @@ export interface CandidateSpec {
   readonly set?: ControllerParameterPatch
 }
 
-/** The agent's safety envelope, as the twin must respect it (the same bounds the agent enforces). */
+/** The agent's safety envelope (`AgentJobsConfig.envelope` and `maxChangeFraction`): the twin proposes nothing the agent would refuse. */
 export interface EnvelopeLimits {
-  readonly bounds: Partial<Record<ControllerParameterName, { readonly min: number; readonly max: number }>>
-  /** Largest allowed relative change of any one parameter per update (0.2 = 20 %). */
-  readonly maxRelativeChange?: number
+  readonly envelope: Readonly<Record<string, ParameterEnvelope>>
+  /** Applies to parameters whose entry has neither `maxChangeFraction` nor `maxChangeAbs`. */
+  readonly maxChangeFraction: number
 }
 
 export interface Candidate {
@@ -28,7 +28,7 @@ export interface RejectedCandidate {
 export function buildCandidates(
   current: ControllerParameters,
   specs: readonly CandidateSpec[],
-  envelope: EnvelopeLimits,
+  limits: EnvelopeLimits,
 ): { candidates: Candidate[]; rejected: RejectedCandidate[] } {
   const candidates: Candidate[] = []
   const rejected: RejectedCandidate[] = []
@@ -39,20 +39,29 @@ export function buildCandidates(
     }
     const problems: string[] = []
     for (const [name, value] of Object.entries(patch) as [ControllerParameterName, number][]) {
-      const bound = envelope.bounds[name]
-      if (!Number.isFinite(value)) problems.push(`${name} is not finite`)
-      else if (!bound) problems.push(`${name} has no bounds in the safety envelope, so the agent would refuse it`)
-      else if (value < bound.min || value > bound.max) problems.push(`${name} ${value} outside [${bound.min}, ${bound.max}]`)
-      if (envelope.maxRelativeChange !== undefined && current[name] !== 0) {
-        const change = Math.abs(value - current[name]) / Math.abs(current[name])
-        if (change > envelope.maxRelativeChange + 1e-12) {
-          problems.push(`${name} changes by ${(change * 100).toFixed(1)} % (maximum ${(envelope.maxRelativeChange * 100).toFixed(1)} %)`)
-        }
-      }
+      problems.push(...envelopeProblems(name, value, current[name], limits))
     }
     if (Object.keys(patch).length === 0) problems.push('changes nothing')
     if (problems.length > 0) rejected.push({ name: spec.name, reason: problems.join('; ') })
     else candidates.push({ name: spec.name, patch: patch as ControllerParameterPatch })
   }
   return { candidates, rejected }
+}
+
+/** Why the agent's envelope would refuse `name = value` when `current` is in force; empty when it would accept it. */
+export function envelopeProblems(name: string, value: number, current: number, limits: EnvelopeLimits): string[] {
+  const entry = limits.envelope[name]
+  if (!Number.isFinite(value)) return [`${name} is not finite`]
+  if (!entry) return [`${name} has no bounds in the safety envelope, so the agent would refuse it`]
+  const problems: string[] = []
+  if (value < entry.min || value > entry.max) problems.push(`${name} ${value} outside [${entry.min}, ${entry.max}]`)
+  const step = Math.abs(value - current)
+  const fraction = entry.maxChangeFraction ?? (entry.maxChangeAbs === undefined ? limits.maxChangeFraction : undefined)
+  if (fraction !== undefined && current !== 0 && step / Math.abs(current) > fraction + 1e-12) {
+    problems.push(`${name} changes by ${((step / Math.abs(current)) * 100).toFixed(1)} % (maximum ${(fraction * 100).toFixed(1)} %)`)
+  }
+  if (entry.maxChangeAbs !== undefined && step > entry.maxChangeAbs + 1e-12) {
+    problems.push(`${name} changes by ${step} (maximum ${entry.maxChangeAbs})`)
+  }
+  return problems
 }

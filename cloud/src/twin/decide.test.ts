@@ -56,12 +56,12 @@ describe('decision rule', () => {
 
 describe('candidates', () => {
   const envelope = {
-    bounds: {
+    envelope: {
       pitchProportionalGainS: { min: 0.005, max: 0.04 },
       pitchIntegralGain: { min: 0.002, max: 0.02 },
-      ratedGeneratorSpeedRpm: { min: 1000, max: 1200 },
+      ratedGeneratorSpeedRpm: { min: 1000, max: 1200, maxChangeAbs: 50 },
     },
-    maxRelativeChange: 0.3,
+    maxChangeFraction: 0.3,
   }
 
   it('resolves scaled candidates against the parameters in force', () => {
@@ -81,11 +81,13 @@ describe('candidates', () => {
         { name: 'too-big-a-step', scale: { pitchProportionalGainS: 1.5 } },
         { name: 'out-of-bounds', set: { ratedGeneratorSpeedRpm: 1250 } },
         { name: 'unbounded', scale: { maxGeneratorTorqueNm: 0.9 } },
+        { name: 'step-too-large-in-rpm', set: { ratedGeneratorSpeedRpm: 1100 } },
       ],
       envelope,
     )
     expect(candidates).toEqual([])
-    expect(rejected.map((r) => r.name)).toEqual(['too-big-a-step', 'out-of-bounds', 'unbounded'])
+    expect(rejected.map((r) => r.name)).toEqual(['too-big-a-step', 'out-of-bounds', 'unbounded', 'step-too-large-in-rpm'])
+    expect(rejected[3]?.reason).toMatch(/maximum 50\)/)
     expect(rejected[0]?.reason).toMatch(/changes by 50\.0 %/)
     expect(rejected[1]?.reason).toMatch(/outside \[1000, 1200\]/)
     expect(rejected[2]?.reason).toMatch(/no bounds/)

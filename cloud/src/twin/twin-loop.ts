@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto'
+import {
+  type CloudTwinConfig,
+  CONTROLLER_PARAMETER_DEFAULTS,
+  type ControllerParameterPatch,
+  type ControllerParameters,
+  type ControllerUpdateJobDocument,
+  type SimulationRequest,
+} from '@edgetwin/shared-schemas'
+import { parseOutFile, summarizeOutput } from '@edgetwin/turbine-model'
+import type { Logger } from 'pino'
+import { buildCandidates } from './candidates.js'
+import { type ControllerResults, type Decision, decide, type SimulationMetrics } from './decide.js'
+import { evaluateWindow } from './detector.js'
+import type { Notifier } from './notifier.js'
+import type { ParametersInForce, SimulationRunner, TurbineSeries, TwinJobs } from './ports.js'
+import { type DecisionRecord, hashInputs, type ProvenanceStore } from './provenance-store.js'
+import { type TurbineWindowStats, windowStatistics } from './statistics.js'
+
+export interface TwinLoopDeps {
+  readonly config: CloudTwinConfig
+  readonly series: TurbineSeries
+  readonly runner: SimulationRunner
+  readonly jobs: TwinJobs
+  readonly notifier: Notifier
+  readonly provenance: ProvenanceStore
+  readonly log: Logger
+  /** The engine name recorded in provenance. */
+  readonly engine?: string
+}
+
+export interface TickOutcome {
+  readonly deviceId: string
+  readonly stats: TurbineWindowStats
+  readonly decision?: DecisionRecord
+}
+
+const MINUTE_MS = 60_000
+
+/** Job ids allow `[a-zA-Z0-9_-]{1,64}`; thing names also allow `:`. */
+function jobIdFor(deviceId: string, version: number, stage: 'canary' | 'group'): string {
+  const safe = deviceId.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 32)
+  return `twin-${safe}-v${version}-${stage}-${randomUUID().slice(0, 8)}`
+}
+
+/**
+ * The digital-twin loop: each tick judges every turbine's last window; an anomalous one is simulated under its
+ * measured conditions with the controller in force and with candidate changes inside the agents' envelope, a
+ * decision is taken by a pure rule, and a chosen change goes out as an IoT job — the anomalous turbine first
+ * (canary), its group once the canary succeeded. Every decision is recorded with its provenance.
+ */
+export class TwinLoop {
+  private readonly cooldownUntil = new Map<string, number>()
+  private readonly pendingGroupRollouts = new Map<string, { deviceId: string; document: ControllerUpdateJobDocument; group: string[] }>()
+  private running: Promise<TickOutcome[]> | undefined
+
+  constructor(private readonly deps: TwinLoopDeps) {}
+
+  /** Runs one evaluation at `now` (virtual or real). Overlapping ticks wait for the one in progress. */
+  tick(now: Date): Promise<TickOutcome[]> {
+    const previous = this.running ?? Promise.resolve([])
+    const next = previous.then(() => this.evaluate(now))
+    this.running = next.catch(() => [])
+    return next
+  }
+
+  private async evaluate(now: Date): Promise<TickOutcome[]> {
+    const { config, series, log } = this.deps
+    await this.advanceRollouts()
+    const to = now
+    const from = new Date(now.getTime() - config.windowMinutes * MINUTE_MS)
+    const outcomes: TickOutcome[] = []
+    for (const deviceId of await series.turbines(from, to)) {
+      const samples = await series.samples(deviceId, from, to)
+      const stats = windowStatistics(deviceId, from.toISOString(), to.toISOString(), samples)
+      const findings = evaluateWindow(stats, config.detector)
+      if (findings.length === 0) {
+        outcomes.push({ deviceId, stats })
+        continue
+      }
+      if ((this.cooldownUntil.get(deviceId) ?? 0) > now.getTime()) {
+        log.debug({ deviceId }, 'anomaly during cooldown, not investigated again')
+        outcomes.push({ deviceId, stats })
+        continue
+      }
+      this.cooldownUntil.set(deviceId, now.getTime() + config.detector.cooldownMinutes * MINUTE_MS)
+      const message = findings.map((f) => f.message).join('; ')
+      log.info({ deviceId, findings: findings.map((f) => f.kind) }, `anomaly: ${message}`)
+      await this.notify({ subject: `edgetwin: anomaly on ${deviceId}`, deviceId, kind: 'anomaly', message, details: { stats } })
+      const decision = await this.investigate(deviceId, stats, now)
+      outcomes.push({ deviceId, stats, decision })
+    }
+    return outcomes
+  }
+
+  /** What the twin believes is in force: the defaults, then every update whose execution on this turbine succeeded. */
+  async parametersInForce(deviceId: string): Promise<ParametersInForce> {
+    let parameters: ControllerParameters = { ...CONTROLLER_PARAMETER_DEFAULTS }
+    let version = 0
+    for (const record of this.deps.provenance.list({ deviceId, limit: 10_000 }).reverse()) {
+      const documentVersion = record.decision.documentVersion ?? 0
+      version = Math.max(version, documentVersion)
+      if (record.jobId && record.decision.patch) {
+        const status = await this.deps.jobs.executionStatus(record.jobId, deviceId)
+        if (status === 'SUCCEEDED') parameters = { ...parameters, ...record.decision.patch }
+      }
+    }
+    return { version, parameters }
+  }
+
+  private async investigate(deviceId: string, stats: TurbineWindowStats, now: Date): Promise<DecisionRecord> {
+    const { config, log } = this.deps
+    const inForce = await this.parametersInForce(deviceId)
+    const { candidates, rejected } = buildCandidates(inForce.parameters, config.candidates as never, {
+      envelope: config.envelope,
+      maxChangeFraction: config.maxChangeFraction,
+    })
+    for (const r of rejected)
+      log.info({ deviceId, candidate: r.name, reason: r.reason }, 'candidate outside the safety envelope, not simulated')
+    const conditions = {
+      windowStart: stats.windowStart,
+      windowEnd: stats.windowEnd,
+      meanWindSpeedMps: stats.windSpeedMps.mean,
+      turbulenceIntensity: stats.turbulenceIntensity,
+      overspeedEpisodes: stats.overspeedEpisodes,
+      maxRotorSpeedRpm: stats.rotorSpeedRpm.max,
+      powerRatio: stats.powerRatio,
+    }
+    const seeds = [...config.dispatch.seeds]
+    const controllers: Array<{ name: string; patch: ControllerParameterPatch | null }> = [
+      { name: 'current', patch: null },
+      ...candidates.map((c) => ({ name: c.name, patch: c.patch })),
+    ]
+    // Exceedances are always counted against the threshold in force, so no candidate can pass by moving the alarm.
+    const overspeedGeneratorRpm = inForce.parameters.overspeedAlarmGeneratorSpeedRpm
+    const request = (patch: ControllerParameterPatch | null, seed: number): SimulationRequest => ({
+      engine: config.dispatch.engine,
+      windSpeedMps: Math.min(50, Math.max(0, stats.windSpeedMps.mean)),
+      turbulenceIntensity: Math.min(1, Math.max(0, stats.turbulenceIntensity)),
+      seed,
+      durationS: config.dispatch.durationS,
+      controllerParameters: { ...inForce.parameters, ...(patch ?? {}) },
+      label: `twin ${deviceId}`,
+    })
+    const inputsHash = hashInputs({ conditions, parameters: inForce.parameters, controllers, seeds, engine: config.dispatch.engine })
+    log.info({ deviceId, controllers: controllers.length, seeds: seeds.length }, 'dispatching simulations')
+    let engineVersion = 'unknown'
+    const simulationIds: Record<string, string[]> = {}
+    const results: ControllerResults[] = await Promise.all(
+      controllers.map(async (c) => {
+        const runs = await Promise.allSettled(
+          seeds.map(async (seed): Promise<SimulationMetrics> => {
+            const out = await this.deps.runner.run(request(c.patch, seed))
+            engineVersion = out.engineVersion
+            simulationIds[c.name] = [...(simulationIds[c.name] ?? []), out.simulationId]
+            const summary = summarizeOutput(parseOutFile(out.outText), { overspeedGeneratorRpm })
+            return {
+              seed,
+              overspeedExceedances: summary.overspeedExceedances,
+              maxRotorSpeedRpm: summary.channels.RotSpeed?.max ?? Number.NaN,
+              meanPowerKw: summary.channels.GenPwr?.mean ?? Number.NaN,
+              thrustStdKn: summary.channels.RotThrust?.std ?? Number.NaN,
+            }
+          }),
+        )
+        for (const r of runs) if (r.status === 'rejected') log.error({ deviceId, controller: c.name, err: r.reason }, 'simulation failed')
+        return { name: c.name, patch: c.patch, runs: runs.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])) }
+      }),
+    )
+    const [current, ...others] = results as [ControllerResults, ...ControllerResults[]]
+    const decision: Decision = decide(current, others, config.decision)
+    const documentVersion = inForce.version + 1
+    let jobId: string | null = null
+    if (decision.action === 'update') {
+      const document: ControllerUpdateJobDocument = {
+        operation: 'controller-update',
+        version: documentVersion,
+        parameters: decision.patch,
+        reason: decision.reason.slice(0, 1024),
+        decisionId: inputsHash.slice(0, 32),
+      }
+      jobId = jobIdFor(deviceId, documentVersion, 'canary')
+      await this.deps.jobs.createJob({
+        jobId,
+        targets: [deviceId],
+        document,
+        description: `edgetwin twin: ${decision.candidate} on ${deviceId} (canary)`,
+        abortFailurePercent: config.rollout.abortFailurePercent,
+        abortMinExecutions: config.rollout.abortMinExecutions,
+        inProgressTimeoutMinutes: config.rollout.inProgressTimeoutMinutes,
+      })
+      const group = config.rollout.group.filter((g) => g !== deviceId)
+      if (group.length > 0) this.pendingGroupRollouts.set(jobId, { deviceId, document, group })
+    }
+    const record: DecisionRecord = {
+      id: randomUUID(),
+      createdAt: now.toISOString(),
+      deviceId,
+      conditions,
+      inputsHash,
+      engine: config.dispatch.engine,
+      engineVersion,
+      seeds,
+      results: { simulationIds, aggregates: decision.aggregates, rejectedCandidates: rejected },
+      decision: {
+        action: decision.action,
+        reason: decision.reason,
+        documentVersion,
+        ...(decision.action === 'update' ? { candidate: decision.candidate, patch: decision.patch as Record<string, number> } : {}),
+      },
+      jobId,
+    }
+    this.deps.provenance.append(record)
+    log.info({ deviceId, action: decision.action, jobId }, `decision: ${decision.reason}`)
+    await this.notify({
+      subject:
+        decision.action === 'update' ? `edgetwin: controller update for ${deviceId}` : `edgetwin: no controller update for ${deviceId}`,
+      deviceId,
+      kind: decision.action === 'update' ? 'decision' : 'no-action',
+      message: decision.reason,
+      details: { jobId, decisionId: record.id },
+    })
+    return record
+  }
+
+  /** Staged rollout: once the canary's execution succeeded, the rest of the group gets the same document. */
+  private async advanceRollouts(): Promise<void> {
+    for (const [canaryJobId, pending] of [...this.pendingGroupRollouts]) {
+      const status = await this.deps.jobs.executionStatus(canaryJobId, pending.deviceId)
+      if (status === 'QUEUED' || status === 'IN_PROGRESS' || status === 'UNKNOWN') continue
+      this.pendingGroupRollouts.delete(canaryJobId)
+      if (status !== 'SUCCEEDED') {
+        await this.notify({
+          subject: `edgetwin: canary ${pending.deviceId} ended ${status}`,
+          deviceId: pending.deviceId,
+          kind: 'failure',
+          message: `the canary execution of ${canaryJobId} ended ${status}; the group rollout is abandoned`,
+        })
+        continue
+      }
+      // Document versions must grow on every turbine: take the highest any group member has seen, plus one.
+      let version = pending.document.version
+      for (const member of pending.group) version = Math.max(version, (await this.parametersInForce(member)).version + 1)
+      const document = { ...pending.document, version }
+      const jobId = jobIdFor(pending.deviceId, version, 'group')
+      const { rollout } = this.deps.config
+      await this.deps.jobs.createJob({
+        jobId,
+        targets: pending.group,
+        document,
+        description: `edgetwin twin: group rollout after canary ${canaryJobId}`,
+        abortFailurePercent: rollout.abortFailurePercent,
+        abortMinExecutions: rollout.abortMinExecutions,
+        inProgressTimeoutMinutes: rollout.inProgressTimeoutMinutes,
+      })
+      const canary = this.deps.provenance.list({ deviceId: pending.deviceId, limit: 50 }).find((r) => r.jobId === canaryJobId)
+      for (const member of pending.group) {
+        this.deps.provenance.append({
+          id: randomUUID(),
+          createdAt: new Date().toISOString(),
+          deviceId: member,
+          conditions: { canaryDeviceId: pending.deviceId, canaryJobId, canaryDecisionId: canary?.id ?? null },
+          inputsHash: canary?.inputsHash ?? '',
+          engine: canary?.engine ?? '',
+          engineVersion: canary?.engineVersion ?? '',
+          seeds: canary?.seeds ?? [],
+          results: { groupRolloutOf: canary?.id ?? null },
+          decision: {
+            action: 'update',
+            reason: `group rollout after canary ${pending.deviceId} succeeded`,
+            documentVersion: version,
+            patch: document.parameters as Record<string, number>,
+            ...(canary?.decision.candidate ? { candidate: canary.decision.candidate } : {}),
+          },
+          jobId,
+        })
+      }
+      this.deps.log.info({ canaryJobId, jobId, targets: pending.group }, 'canary succeeded, rolling out to the group')
+    }
+  }
+
+  private async notify(n: Parameters<Notifier['notify']>[0]): Promise<void> {
+    try {
+      await this.deps.notifier.notify(n)
+    } catch (err) {
+      // A notification that cannot be delivered must not stop the loop; it is logged with its cause.
+      this.deps.log.error({ err, deviceId: n.deviceId }, 'notification failed')
+    }
+  }
+}
