@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config'
 
 // Workspace packages resolve to their TypeScript sources under this condition, so tests need no build.
-const conditions = ['@edgetwin/source', 'node', 'import', 'module', 'default']
+const conditions = ['@edgetwin/source', 'node', 'import', 'default']
 
 export default defineConfig({
   resolve: { conditions },
