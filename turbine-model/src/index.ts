@@ -1,0 +1,19 @@
+export { ALARM_BIT, alarmsFromMask, OVERPOWER_ALARM_FRACTION, type TurbineAlarmName } from './alarms.js'
+export { type ChannelName, column, OUTPUT_CHANNELS, type SimulationOutput } from './channels.js'
+export { BaselineController, checkParameters, resolveParameters, type TorqueRegion } from './controller.js'
+export { ModelError, type ModelErrorCode } from './errors.js'
+export { AIR_DENSITY_KG_M3, loadNrel5mw, NREL5MW, type Nrel5mwConstants } from './nrel5mw.js'
+export { initialOperatingPoint } from './operating-point.js'
+export { formatOutFile, parseOutFile } from './out-file.js'
+export { interpolate, type PerformanceTable, parsePerformanceTable } from './performance-table.js'
+export { MODEL_VERSION, type RunOptions, runSimulation } from './simulation.js'
+export {
+  type ChannelStatistics,
+  countOverspeedEpisodes,
+  GENERATOR_SPEED_FILTER_CORNER_HZ,
+  type OutputSummary,
+  OVERSPEED_HYSTERESIS_FRACTION,
+  summarizeOutput,
+} from './summary.js'
+export { createTurbine, type Turbine, type TurbineOptions, type TurbineState } from './turbine.js'
+export { createWindField, KAIMAL_LENGTH_SCALE_M, kaimalSeries, kaimalSpectrum, type TurbulentWindOptions, type WindField } from './wind.js'

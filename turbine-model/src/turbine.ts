@@ -1,0 +1,180 @@
+import { CONTROLLER_PARAMETER_DEFAULTS, type ControllerParameters } from '@edgetwin/shared-schemas'
+import { ALARM_BIT, OVERPOWER_ALARM_FRACTION } from './alarms.js'
+import { BaselineController, resolveParameters, type TorqueRegion } from './controller.js'
+import { requireFinite } from './errors.js'
+import { AIR_DENSITY_KG_M3, NREL5MW, type Nrel5mwConstants } from './nrel5mw.js'
+import { initialOperatingPoint } from './operating-point.js'
+import { interpolate, type PerformanceTable } from './performance-table.js'
+
+const RPM_TO_RADS = Math.PI / 30
+const RAD_TO_DEG = 180 / Math.PI
+
+/** The turbine after a step, units in the names. The object is reused between steps: copy what you keep. */
+export interface TurbineState {
+  timeS: number
+  windSpeedMps: number
+  rotorSpeedRpm: number
+  generatorSpeedRpm: number
+  /** Generator speed after the controller's 0.25 Hz low-pass filter (rpm). */
+  filteredGeneratorSpeedRpm: number
+  /** Generator torque (N-m, high-speed shaft). */
+  generatorTorqueNm: number
+  /** Electrical power: torque × speed × generator efficiency (W). */
+  generatorPowerW: number
+  bladePitchDeg: number
+  /** Aerodynamic torque on the low-speed shaft (N-m). */
+  rotorTorqueNm: number
+  /** Aerodynamic power captured by the rotor (W). */
+  rotorPowerW: number
+  rotorThrustN: number
+  tipSpeedRatio: number
+  powerCoefficient: number
+  torqueRegion: TorqueRegion
+  /** Alarm bits of this step (see `alarmsFromMask`). */
+  alarmMask: number
+}
+
+export interface TurbineOptions {
+  parameters?: Partial<ControllerParameters>
+  initialConditions?: { rotorSpeedRpm?: number; bladePitchDeg?: number }
+  /** Wind speed used to pick the default initial conditions (a steady-state guess). */
+  initialWindSpeedMps?: number
+  /** Fault injection: Cp scaled by this factor (blade erosion); 1 is a clean rotor. */
+  cpScale?: number
+  constants?: Nrel5mwConstants
+  table?: PerformanceTable
+}
+
+export interface Turbine {
+  /** Advances `dtS` seconds with `windSpeedMps` at hub height; returns the (reused) state. */
+  step(dtS: number, windSpeedMps: number): TurbineState
+  setParameters(patch: Partial<ControllerParameters>): void
+  setCpScale(cpScale: number): void
+  readonly parameters: Readonly<ControllerParameters>
+  readonly state: Readonly<TurbineState>
+  /** Alarm bits raised since the last call (so a 1 Hz sampler sees an over-speed that lasted 0.2 s). */
+  takeAlarms(): number
+}
+
+/**
+ * One degree of freedom, rotor plus drivetrain cast to the low-speed shaft:
+ *   J·dΩ/dt = Q_aero(λ, θ, V) − N·T_gen,   Q_aero = ½ρπR²V³·Cp(λ, θ)/Ω,   λ = ΩR/V
+ * with the baseline controller closing the loop on the measured generator speed N·Ω. Explicit Euler at a fixed
+ * step; the controller samples every step as DISCON does at OpenFAST's step.
+ */
+export function createTurbine(options: TurbineOptions = {}): Turbine {
+  const constants = options.constants ?? NREL5MW.constants
+  const table = options.table ?? NREL5MW.table
+  const params = resolveParameters(options.parameters ?? {}, CONTROLLER_PARAMETER_DEFAULTS)
+  let cpScale = requireFinite('cpScale', options.cpScale ?? 1, 0, 2)
+  const radiusM = constants.rotor.rotorDiameterM / 2
+  const areaM2 = Math.PI * radiusM * radiusM
+  const gearbox = constants.drivetrain.gearboxRatio
+  const inertia = constants.drivetrain.drivetrainInertiaCastToLssKgM2
+  const efficiency = constants.drivetrain.generatorEfficiency
+  const overpowerW = OVERPOWER_ALARM_FRACTION * constants.baselineController.ratedElectricalPowerW
+  const minLambda = table.tipSpeedRatio[0]!
+
+  const guess = initialOperatingPoint(options.initialWindSpeedMps ?? 8, params, constants, table, cpScale)
+  const initialRotorRpm = requireFinite(
+    'initialConditions.rotorSpeedRpm',
+    options.initialConditions?.rotorSpeedRpm ?? guess.rotorSpeedRpm,
+    0,
+    100,
+  )
+  const initialPitchDeg = requireFinite(
+    'initialConditions.bladePitchDeg',
+    options.initialConditions?.bladePitchDeg ?? guess.bladePitchDeg,
+    -5,
+    90,
+  )
+
+  const controller = new BaselineController(constants, params)
+  let rotorRadS = initialRotorRpm * RPM_TO_RADS
+  let pitchRad = initialPitchDeg / RAD_TO_DEG
+  controller.initialize(rotorRadS * gearbox, pitchRad)
+  let latched = 0
+
+  const state: TurbineState = {
+    timeS: 0,
+    windSpeedMps: options.initialWindSpeedMps ?? 0,
+    rotorSpeedRpm: initialRotorRpm,
+    generatorSpeedRpm: initialRotorRpm * gearbox,
+    filteredGeneratorSpeedRpm: initialRotorRpm * gearbox,
+    generatorTorqueNm: controller.torqueNm,
+    generatorPowerW: controller.torqueNm * rotorRadS * gearbox * efficiency,
+    bladePitchDeg: initialPitchDeg,
+    rotorTorqueNm: 0,
+    rotorPowerW: 0,
+    rotorThrustN: 0,
+    tipSpeedRatio: 0,
+    powerCoefficient: 0,
+    torqueRegion: controller.region,
+    alarmMask: 0,
+  }
+
+  return {
+    step(dtS, windSpeedMps) {
+      const v = Number.isFinite(windSpeedMps) && windSpeedMps > 0 ? windSpeedMps : 0
+      controller.update(dtS, rotorRadS * gearbox, pitchRad)
+      // No pitch actuator model: the blades follow the rate-limited command, as in ElastoDyn.
+      pitchRad = controller.pitchRad
+      const pitchDeg = pitchRad * RAD_TO_DEG
+      const torqueNm = controller.torqueNm
+
+      let aeroTorqueNm = 0
+      let thrustN = 0
+      let lambda = 0
+      let cp = 0
+      if (v > 0.01) {
+        lambda = (rotorRadS * radiusM) / v
+        cp = cpScale * interpolate(table, table.cp, lambda, pitchDeg)
+        const dynamic = 0.5 * AIR_DENSITY_KG_M3 * areaM2 * v * v
+        // Q = P/Ω = ½ρAV²·R·Cp/λ; below the table's lowest λ (start-up) the torque at that λ is used.
+        aeroTorqueNm = (dynamic * radiusM * cp) / Math.max(lambda, minLambda)
+        thrustN = dynamic * interpolate(table, table.ct, lambda, pitchDeg)
+      }
+      const accel = (aeroTorqueNm - gearbox * torqueNm) / inertia
+      rotorRadS += accel * dtS
+      if (rotorRadS < 0) rotorRadS = 0 // the rotor does not turn backwards: the brake holds it
+
+      const generatorRadS = rotorRadS * gearbox
+      const powerW = torqueNm * generatorRadS * efficiency
+      let alarms = controller.alarmMask
+      if (powerW > overpowerW) alarms |= ALARM_BIT.overpower
+      latched |= alarms
+
+      state.timeS += dtS
+      state.windSpeedMps = v
+      state.rotorSpeedRpm = rotorRadS / RPM_TO_RADS
+      state.generatorSpeedRpm = generatorRadS / RPM_TO_RADS
+      state.filteredGeneratorSpeedRpm = controller.filteredSpeedRadS / RPM_TO_RADS
+      state.generatorTorqueNm = torqueNm
+      state.generatorPowerW = powerW
+      state.bladePitchDeg = pitchDeg
+      state.rotorTorqueNm = aeroTorqueNm
+      state.rotorPowerW = aeroTorqueNm * rotorRadS
+      state.rotorThrustN = thrustN
+      state.tipSpeedRatio = lambda
+      state.powerCoefficient = cp
+      state.torqueRegion = controller.region
+      state.alarmMask = alarms
+      return state
+    },
+    setParameters(patch) {
+      controller.setParameters(patch)
+    },
+    setCpScale(value) {
+      cpScale = requireFinite('cpScale', value, 0, 2)
+    },
+    get parameters() {
+      return controller.parameters
+    },
+    state,
+    takeAlarms() {
+      const mask = latched
+      latched = 0
+      return mask
+    },
+  }
+}
