@@ -1,0 +1,42 @@
+import type { LocationDevicePositionEvent } from '@edgetwin/shared-schemas'
+
+/** Something that receives Location Device Position Events; may be async (an enrichment write). */
+export type PositionEventHandler = (event: LocationDevicePositionEvent) => void | Promise<void>
+
+/**
+ * The port for Amazon Location's EventBridge events. On AWS the tracker itself publishes to the EventBridge
+ * default bus and rules fan out to the consumers; locally the local tracker publishes here.
+ */
+export interface PositionEventBus {
+  /** Delivers to every subscriber; resolves once all handlers have settled; rejects with an AggregateError if any failed. */
+  publish(event: LocationDevicePositionEvent): Promise<void>
+  /** Returns the function that unsubscribes. */
+  subscribe(handler: PositionEventHandler): () => void
+}
+
+/**
+ * In-process bus. Handlers run in subscription order; a failing handler does not keep the event from the
+ * others (EventBridge delivers to each target independently), but the publisher learns about it.
+ */
+export function createLocalEventBus(): PositionEventBus {
+  const handlers = new Set<PositionEventHandler>()
+  return {
+    async publish(event) {
+      const failures: unknown[] = []
+      for (const handler of [...handlers]) {
+        try {
+          await handler(event)
+        } catch (err) {
+          failures.push(err)
+        }
+      }
+      if (failures.length > 0) throw new AggregateError(failures, `${failures.length} position event handler(s) failed`)
+    },
+    subscribe(handler) {
+      handlers.add(handler)
+      return () => {
+        handlers.delete(handler)
+      }
+    },
+  }
+}

@@ -1,0 +1,13 @@
+import type { SinkName, StreamName } from '@edgetwin/shared-schemas'
+import type { SinkMarks } from './decide.js'
+
+/**
+ * Persisted high-water marks, one per (device, stream, sink): the highest sequence number the sink durably has.
+ * Locally SQLite; on AWS a DynamoDB table with conditional writes.
+ */
+export interface HighWaterMarkStore {
+  get(deviceId: string, stream: StreamName): Promise<SinkMarks>
+  /** Raises the mark to `seq`; returns false (and changes nothing) when it was already at or above `seq`. */
+  advance(deviceId: string, stream: StreamName, sink: SinkName, seq: number): Promise<boolean>
+  close(): Promise<void>
+}

@@ -1,0 +1,35 @@
+import type { SinkName, StreamName } from '@edgetwin/shared-schemas'
+import type { Database } from 'better-sqlite3'
+import type { HighWaterMarkStore } from './high-water-mark.js'
+
+/** SQLite high-water marks. The local router is the file's only writer, so reads are served from a write-through cache. */
+export function createSqliteHighWaterMarkStore(db: Database): HighWaterMarkStore {
+  db.exec(`CREATE TABLE IF NOT EXISTS high_water_marks (
+    device_id TEXT NOT NULL, stream TEXT NOT NULL, sink TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (device_id, stream, sink)) WITHOUT ROWID`)
+  const select = db.prepare('SELECT sink, seq FROM high_water_marks WHERE device_id = ? AND stream = ?')
+  const upsert = db.prepare(`INSERT INTO high_water_marks (device_id, stream, sink, seq) VALUES (?, ?, ?, ?)
+    ON CONFLICT (device_id, stream, sink) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > high_water_marks.seq`)
+  const cache = new Map<string, Partial<Record<SinkName, number>>>()
+  const load = (deviceId: string, stream: StreamName): Partial<Record<SinkName, number>> => {
+    const key = `${deviceId}\0${stream}`
+    let marks = cache.get(key)
+    if (!marks) {
+      marks = {}
+      for (const row of select.all(deviceId, stream) as Array<{ sink: SinkName; seq: number }>) marks[row.sink] = row.seq
+      cache.set(key, marks)
+    }
+    return marks
+  }
+  return {
+    async get(deviceId, stream) {
+      return { ...load(deviceId, stream) }
+    },
+    async advance(deviceId, stream, sink, seq) {
+      const changed = upsert.run(deviceId, stream, sink, seq).changes > 0
+      if (changed) load(deviceId, stream)[sink] = seq
+      return changed
+    },
+    async close() {},
+  }
+}

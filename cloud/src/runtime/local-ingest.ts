@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { DecodeLimits } from '@edgetwin/shared-schemas'
+import type Database from 'better-sqlite3'
+import type { Logger } from 'pino'
+import type { PositionEventBus } from '../event-bus.js'
+import type { DeadLetterStore } from '../router/dead-letter-store.js'
+import type { HighWaterMarkStore } from '../router/high-water-mark.js'
+import { createRouter, type Router } from '../router/router.js'
+import { createSqliteDeadLetterStore } from '../router/sqlite-dead-letter-store.js'
+import { createSqliteHighWaterMarkStore } from '../router/sqlite-high-water-mark.js'
+import { createLocalArchiveStream } from '../sinks/archive/local-archive-stream.js'
+import type { DeviceStatusStore } from '../sinks/device-status/device-status-store.js'
+import { createSqliteDeviceStatusStore } from '../sinks/device-status/sqlite-device-status-store.js'
+import { createLocalPositionTracker } from '../sinks/position-tracker/local-position-tracker.js'
+import type { PositionTracker } from '../sinks/position-tracker/position-tracker.js'
+import { createSqliteTimeSeriesStore } from '../sinks/time-series/sqlite-time-series-store.js'
+import type { TimeSeriesStore } from '../sinks/time-series/time-series-store.js'
+import { openCloudDatabase } from './sqlite.js'
+
+export interface LocalIngestOptions {
+  readonly dataDir: string
+  readonly bus: PositionEventBus
+  readonly logger: Logger
+  readonly limits?: DecodeLimits
+  readonly trackerName?: string
+  readonly distanceFilterM?: number
+  readonly archivePrefix?: string
+  readonly archiveBufferSizeBytes?: number
+  readonly archiveBufferIntervalMs?: number
+  readonly now?: () => Date
+}
+
+/** The router wired to every local adapter, files under `dataDir`. */
+export interface LocalIngest {
+  readonly router: Router
+  readonly tracker: PositionTracker
+  readonly timeSeries: TimeSeriesStore
+  readonly archive: ReturnType<typeof createLocalArchiveStream>
+  readonly deviceStatus: DeviceStatusStore
+  readonly marks: HighWaterMarkStore
+  readonly deadLetters: DeadLetterStore
+  /** Where archive objects are written (`<archiveRoot>/<prefix>/<DeviceId>/yyyy/MM/dd/…gz`). */
+  readonly archiveRoot: string
+  readonly databases: { readonly ingest: Database.Database; readonly timeSeries: Database.Database }
+  start(): Promise<void>
+  close(): Promise<void>
+}
+
+export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
+  mkdirSync(options.dataDir, { recursive: true })
+  const ingestDb = openCloudDatabase(join(options.dataDir, 'ingest.db'))
+  const tsDb = openCloudDatabase(join(options.dataDir, 'timeseries.db'))
+  const logger = options.logger
+  const tracker = createLocalPositionTracker({
+    db: ingestDb,
+    bus: options.bus,
+    logger: logger.child({ component: 'tracker' }),
+    ...(options.trackerName ? { trackerName: options.trackerName } : {}),
+    ...(options.distanceFilterM !== undefined ? { distanceFilterM: options.distanceFilterM } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  })
+  const timeSeries = createSqliteTimeSeriesStore(tsDb)
+  const archiveRoot = join(options.dataDir, 'objects')
+  const archive = createLocalArchiveStream({
+    root: archiveRoot,
+    logger: logger.child({ component: 'archive' }),
+    ...(options.archivePrefix !== undefined ? { prefix: options.archivePrefix } : {}),
+    ...(options.archiveBufferSizeBytes !== undefined ? { bufferSizeBytes: options.archiveBufferSizeBytes } : {}),
+    ...(options.archiveBufferIntervalMs !== undefined ? { bufferIntervalMs: options.archiveBufferIntervalMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  })
+  const deviceStatus = createSqliteDeviceStatusStore(ingestDb)
+  const marks = createSqliteHighWaterMarkStore(ingestDb)
+  const deadLetters = createSqliteDeadLetterStore(ingestDb)
+  const router = createRouter({
+    sinks: { tracker, timeSeries, archive, deviceStatus },
+    marks,
+    deadLetters,
+    logger: logger.child({ component: 'router' }),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  })
+  let closed = false
+  return {
+    router,
+    tracker,
+    timeSeries,
+    archive,
+    deviceStatus,
+    marks,
+    deadLetters,
+    archiveRoot,
+    databases: { ingest: ingestDb, timeSeries: tsDb },
+    start: () => archive.start(),
+    async close() {
+      if (closed) return
+      closed = true
+      for (const c of [archive, tracker, timeSeries, deviceStatus, marks, deadLetters]) await c.close()
+      ingestDb.close()
+      tsDb.close()
+    },
+  }
+}

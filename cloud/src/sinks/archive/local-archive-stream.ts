@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto'
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import type { Logger } from 'pino'
+import { CloudError } from '../../errors.js'
+import { NOTHING_REJECTED } from '../sink-result.js'
+import { type ArchiveStream, encodeArchiveRecord, FIREHOSE_MAX_RECORD_BYTES } from './archive-stream.js'
+import { archiveObjectKey } from './partition-path.js'
+
+export interface LocalArchiveOptions {
+  /** Folder the objects go under, as the S3 bucket would. */
+  readonly root: string
+  /** @default 'archive' */
+  readonly prefix?: string
+  /** Used in object names, as Firehose uses the delivery stream name. @default 'edgetwin-archive' */
+  readonly streamName?: string
+  /** Firehose SizeInMBs hint (1-128 MiB); a partition is delivered once its buffer reaches it. @default 5 MiB */
+  readonly bufferSizeBytes?: number
+  /** Firehose IntervalInSeconds hint (0-900 s); a partition is delivered this long after its oldest record arrived. @default 300 s */
+  readonly bufferIntervalMs?: number
+  readonly logger: Logger
+  /** @default () => new Date() */
+  readonly now?: () => Date
+}
+
+interface Partition {
+  readonly deviceId: string
+  readonly spoolPath: string
+  arrival: Date
+  bytes: number
+  timer: NodeJS.Timeout | undefined
+}
+
+const SPOOL_DIR = '.spool'
+
+/**
+ * Firehose semantics on a local folder. Records are appended to a per-partition spool file before `put` resolves
+ * (so a record acknowledged to the router survives a restart, as one acknowledged by Firehose does), and the spool
+ * becomes one GZIP object of newline-delimited JSON when the partition's buffer reaches the size or interval hint.
+ */
+export function createLocalArchiveStream(options: LocalArchiveOptions): ArchiveStream & { start(): Promise<void> } {
+  const prefix = options.prefix ?? 'archive'
+  const streamName = options.streamName ?? 'edgetwin-archive'
+  const sizeLimit = options.bufferSizeBytes ?? 5 * 1024 * 1024
+  const intervalMs = options.bufferIntervalMs ?? 300_000
+  const now = options.now ?? (() => new Date())
+  const log = options.logger
+  const spoolDir = join(options.root, SPOOL_DIR, prefix.replaceAll('/', '_') || '_')
+  mkdirSync(spoolDir, { recursive: true })
+  const partitions = new Map<string, Partition>()
+  let closed = false
+
+  const deliver = (p: Partition): void => {
+    if (p.timer) clearTimeout(p.timer)
+    partitions.delete(p.deviceId)
+    if (p.bytes === 0) return
+    const body = readFileSync(p.spoolPath)
+    const key = archiveObjectKey(prefix, p.deviceId, p.arrival, streamName, randomUUID())
+    const target = join(options.root, key)
+    mkdirSync(dirname(target), { recursive: true })
+    // Write then rename, so a reader never sees half an object (S3 PUT is atomic too).
+    writeFileSync(`${target}.tmp`, gzipSync(body))
+    renameSync(`${target}.tmp`, target)
+    unlinkSync(p.spoolPath)
+    log.debug({ deviceId: p.deviceId, key, bytes: p.bytes }, 'archive object delivered')
+  }
+
+  const partitionFor = (deviceId: string, arrival: Date): Partition => {
+    let p = partitions.get(deviceId)
+    if (!p) {
+      p = { deviceId, spoolPath: join(spoolDir, `${deviceId}.ndjson`), arrival, bytes: 0, timer: undefined }
+      partitions.set(deviceId, p)
+      const created = p
+      if (intervalMs > 0) {
+        created.timer = setTimeout(() => deliver(created), intervalMs)
+        created.timer.unref()
+      }
+    }
+    return p
+  }
+
+  return {
+    async start() {
+      // Recover spools a previous run left behind: they hold acknowledged records.
+      for (const name of readdirSync(spoolDir)) {
+        if (!name.endsWith('.ndjson')) continue
+        const spoolPath = join(spoolDir, name)
+        const deviceId = name.slice(0, -'.ndjson'.length)
+        const st = statSync(spoolPath)
+        deliver({ deviceId, spoolPath, arrival: st.birthtime.getTime() > 0 ? st.birthtime : st.mtime, bytes: st.size, timer: undefined })
+      }
+    },
+    async put(records) {
+      if (closed) throw new CloudError('CLOUD_CLOSED', 'archive stream is closed')
+      const byDevice = new Map<string, Buffer[]>()
+      for (const r of records) {
+        const line = encodeArchiveRecord(r)
+        if (line.length > FIREHOSE_MAX_RECORD_BYTES) {
+          throw new CloudError(
+            'CLOUD_ARCHIVE_RECORD_TOO_LARGE',
+            `record of ${line.length} bytes exceeds Firehose's ${FIREHOSE_MAX_RECORD_BYTES} bytes`,
+          )
+        }
+        const list = byDevice.get(r.DeviceId)
+        if (list) list.push(line)
+        else byDevice.set(r.DeviceId, [line])
+      }
+      const arrival = now()
+      for (const [deviceId, lines] of byDevice) {
+        const p = partitionFor(deviceId, arrival)
+        const chunk = Buffer.concat(lines)
+        appendFileSync(p.spoolPath, chunk)
+        p.bytes += chunk.length
+        if (p.bytes >= sizeLimit || intervalMs === 0) deliver(p)
+      }
+      return { written: records.length, rejected: NOTHING_REJECTED }
+    },
+    async flush() {
+      for (const p of [...partitions.values()]) deliver(p)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      for (const p of [...partitions.values()]) deliver(p)
+    },
+  }
+}

@@ -1,0 +1,9 @@
+import type { HealthReport } from '@edgetwin/shared-schemas'
+import type { SinkWriteResult } from '../sink-result.js'
+
+/** The latest health report of each device (the `health` stream's sink). Older reports never overwrite newer ones. */
+export interface DeviceStatusStore {
+  record(reports: readonly HealthReport[]): Promise<SinkWriteResult>
+  get(deviceId: string): Promise<HealthReport | undefined>
+  close(): Promise<void>
+}
