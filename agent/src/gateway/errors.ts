@@ -1,0 +1,26 @@
+/** Stable codes of the gateway profile's failures; callers branch on `code`. */
+export type GatewayErrorCode =
+  | 'AGENT_GATEWAY_CONFIG'
+  | 'AGENT_GATEWAY_SECRET'
+  | 'AGENT_GATEWAY_SECRET_PERMISSIONS'
+  | 'AGENT_GATEWAY_DB_UNAVAILABLE'
+  | 'AGENT_GATEWAY_DB_AUTH'
+  | 'AGENT_GATEWAY_QUERY_FAILED'
+  | 'AGENT_GATEWAY_WRITE_FAILED'
+  | 'AGENT_GATEWAY_ROW_INVALID'
+  | 'AGENT_GATEWAY_RESIDENCY_DENIED'
+  | 'AGENT_GATEWAY_CHECKPOINT'
+  | 'AGENT_GATEWAY_MQTT'
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode
+  constructor(code: GatewayErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'GatewayError'
+    this.code = code
+  }
+}
+
+export function isGatewayError(err: unknown, ...codes: GatewayErrorCode[]): err is GatewayError {
+  return err instanceof GatewayError && (codes.length === 0 || codes.includes(err.code))
+}

@@ -1,0 +1,165 @@
+import { join } from 'node:path'
+import type { DeviceEvent, GatewayAggregate, GatewayProfileConfig, StreamName } from '@edgetwin/shared-schemas'
+import type { Logger } from 'pino'
+import { CheckpointStore } from './checkpoint-store.js'
+import { isGatewayError } from './errors.js'
+import { gatewayLogger } from './log.js'
+import { type BatchInput, SourcePipeline } from './pipeline.js'
+import { PostgresSource } from './postgres-source.js'
+import { ResultsWriter } from './results-writer.js'
+import { loadSecret, type SecretSources } from './secrets.js'
+import { createSiteDatabase, type SiteDatabase } from './site-database.js'
+import { type SourceStatus, SourceTracker } from './source-tracker.js'
+
+/** Hands a record to the agent; for a gateway agent this is the residency-gated accept. */
+export type GatewayEmit = (stream: StreamName, record: GatewayAggregate | DeviceEvent) => Promise<unknown>
+
+export interface GatewayDeps {
+  /** Checkpoints go to `<dataDir>/gateway`. */
+  readonly dataDir: string
+  readonly logger: Logger
+  readonly emit: GatewayEmit
+  readonly secrets?: SecretSources
+  readonly now?: () => number
+  /** Tests inject a database; by default one is opened from `config.database`. */
+  readonly database?: SiteDatabase
+}
+
+export interface GatewayStatus {
+  readonly sources: SourceStatus[]
+}
+
+export interface Gateway {
+  start(): Promise<void>
+  close(): Promise<void>
+  status(): GatewayStatus
+  /** Processes readings from a source outside the built-in ones (the site MQTT source uses this). */
+  processReadings(source: string, input: BatchInput): Promise<void>
+}
+
+/**
+ * The gateway profile: polls the site's sources, aggregates on site, writes results back to the site database,
+ * and emits only aggregates and alarm events (the raw rows and messages never leave this module).
+ */
+export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): Gateway {
+  const log = gatewayLogger(deps.logger)
+  const now = deps.now ?? Date.now
+  const store = new CheckpointStore(join(deps.dataDir, 'gateway'))
+  const controller = new AbortController()
+  const loops: Promise<void>[] = []
+  const trackers = new Map<string, SourceTracker>()
+  const pipelines = new Map<string, SourcePipeline>()
+  let db: SiteDatabase | undefined = deps.database
+  let writer: ResultsWriter | null = null
+  let started = false
+
+  if (config.postgres.length > 0 && !config.database && !deps.database) {
+    throw new Error('gateway: postgres sources need gateway.database')
+  }
+
+  const emitSourceEvent = async (type: string, severity: DeviceEvent['severity'], data: Record<string, string>) => {
+    // Only the code leaves the site: PostgreSQL messages can quote row values.
+    await deps.emit('events', { time: new Date(now()).toISOString(), type, severity, data })
+  }
+
+  const pipelineFor = (name: string): SourcePipeline => {
+    let p = pipelines.get(name)
+    if (!p) {
+      p = new SourcePipeline({ source: name, processing: config.processing, store, results: writer, emit: deps.emit })
+      pipelines.set(name, p)
+    }
+    return p
+  }
+
+  const trackerFor = (name: string, kind: 'postgres' | 'mqtt'): SourceTracker => {
+    let t = trackers.get(name)
+    if (!t) {
+      t = new SourceTracker(name, kind, log, now, emitSourceEvent)
+      trackers.set(name, t)
+    }
+    return t
+  }
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (controller.signal.aborted) return resolve()
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        controller.signal.removeEventListener('abort', done)
+        resolve()
+      }
+      controller.signal.addEventListener('abort', done, { once: true })
+    })
+
+  const runPostgres = async (source: PostgresSource) => {
+    const name = source.config.name
+    const pipeline = pipelineFor(name)
+    const tracker = trackerFor(name, 'postgres')
+    let retryMs = config.retryDelayMs
+    while (!controller.signal.aborted) {
+      let delayMs = source.config.pollIntervalMs
+      try {
+        const polled = await source.poll(pipeline.watermark)
+        const outcome = await pipeline.process({
+          readings: polled.readings,
+          watermark: polled.watermark,
+          ...(polled.caughtUp ? { closeUpToMs: now() } : {}),
+        })
+        await tracker.succeeded({ rows: polled.rows, invalidRows: polled.invalidRows, watermark: pipeline.watermark, ...outcome })
+        retryMs = config.retryDelayMs
+        if (!polled.caughtUp) delayMs = 0
+      } catch (err) {
+        if (controller.signal.aborted) break
+        await tracker.failed(err)
+        delayMs = retryMs
+        retryMs = Math.min(retryMs * 2, config.maxRetryDelayMs)
+        if (isGatewayError(err, 'AGENT_GATEWAY_CONFIG')) delayMs = config.maxRetryDelayMs
+      }
+      if (delayMs > 0) await sleep(delayMs)
+    }
+  }
+
+  return {
+    async start() {
+      if (started) return
+      started = true
+      if (!db && config.database) {
+        const password = config.database.password
+          ? loadSecret(config.database.password, 'gateway.database.password', deps.secrets)
+          : undefined
+        db = createSiteDatabase(config.database, password, log)
+      }
+      if (db) {
+        writer = new ResultsWriter(db, config.results.table, config.results.createTable)
+      }
+      for (const sourceConfig of config.postgres) {
+        const source = new PostgresSource(sourceConfig, db as SiteDatabase)
+        log.info(
+          { source: sourceConfig.name, table: sourceConfig.table, watermark: pipelineFor(sourceConfig.name).watermark },
+          'polling source',
+        )
+        loops.push(runPostgres(source))
+      }
+    },
+    async close() {
+      controller.abort()
+      await Promise.allSettled(loops)
+      if (db && !deps.database) await db.close()
+      db = undefined
+    },
+    status() {
+      return { sources: [...trackers.values()].map((t) => t.status()) }
+    },
+    async processReadings(source, input) {
+      const tracker = trackerFor(source, 'mqtt')
+      try {
+        const outcome = await pipelineFor(source).process(input)
+        await tracker.succeeded({ rows: input.readings.length, invalidRows: 0, watermark: null, ...outcome })
+      } catch (err) {
+        await tracker.failed(err)
+        throw err
+      }
+    },
+  }
+}
