@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerTwinCommands } from './commands/twin.js'
 
 /** The root `edgetwin` command; each area registers its subcommands here. */
 export function buildProgram(): Command {
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .showHelpAfterError()
   registerBrokerCommand(program)
   registerDemoCommand(program)
+  registerTwinCommands(program)
   return program
 }

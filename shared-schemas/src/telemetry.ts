@@ -17,7 +17,7 @@ export type VehiclePosition = Static<typeof VehiclePosition>
 
 /** Alarms a turbine controller raises; see turbine-model for when each fires. */
 export const TURBINE_ALARMS = ['overspeed', 'overpower', 'torque-limit', 'pitch-rate-limit', 'sensor-stuck', 'controller-fault'] as const
-export const TurbineAlarm = Type.Union(TURBINE_ALARMS.map((a) => Type.Literal(a)))
+export const TurbineAlarm = Type.Enum(TURBINE_ALARMS)
 export type TurbineAlarm = Static<typeof TurbineAlarm>
 
 /** One turbine sample (1 Hz by default), units in the names. */

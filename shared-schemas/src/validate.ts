@@ -25,6 +25,10 @@ function describe(error: { instancePath: string; message: string; keyword: strin
     const missing = (error.params as { requiredProperties?: string[] }).requiredProperties
     if (missing && missing.length > 0) return { path: `${path}/${missing.join(',')}`, message: 'is required' }
   }
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues
+    if (allowed) return { path, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` }
+  }
   return { path, message: error.message }
 }
 

@@ -1,7 +1,7 @@
 import { CONTROLLER_PARAMETER_DEFAULTS } from '@edgetwin/shared-schemas'
 import { describe, expect, it } from 'vitest'
 import { buildCandidates } from './candidates.js'
-import { type ControllerResults, decide, type SimulationMetrics } from './decide.js'
+import { type ControllerResults, decideControllerUpdate, type SimulationMetrics } from './decide.js'
 
 const run = (seed: number, overspeedExceedances: number, meanPowerKw: number, thrustStdKn = 100): SimulationMetrics => ({
   seed,
@@ -19,7 +19,7 @@ const rule = { maxPowerLossFraction: 0.05 }
 
 describe('decision rule', () => {
   it('chooses the candidate that removes the exceedances with the least power loss', () => {
-    const d = decide(
+    const d = decideControllerUpdate(
       results('current', [run(1, 3, 4800), run(2, 2, 4820)]),
       [
         results('gains-x1.5', [run(1, 0, 4700), run(2, 0, 4710)]),
@@ -36,19 +36,23 @@ describe('decision rule', () => {
   })
 
   it('makes no update when no candidate removes the exceedances, and says which came closest', () => {
-    const d = decide(results('current', [run(1, 4, 4800)]), [results('a', [run(1, 2, 4790)]), results('b', [run(1, 1, 4700)])], rule)
+    const d = decideControllerUpdate(
+      results('current', [run(1, 4, 4800)]),
+      [results('a', [run(1, 2, 4790)]), results('b', [run(1, 1, 4700)])],
+      rule,
+    )
     expect(d.action).toBe('none')
     expect(d.reason).toMatch(/no candidate removes .* the best, b, still has 1 \(current 4\)/)
   })
 
   it('makes no update when removing the exceedances costs more power than allowed', () => {
-    const d = decide(results('current', [run(1, 4, 5000)]), [results('a', [run(1, 0, 4500)])], rule)
+    const d = decideControllerUpdate(results('current', [run(1, 4, 5000)]), [results('a', [run(1, 0, 4500)])], rule)
     expect(d.action).toBe('none')
     expect(d.reason).toMatch(/loses 10\.0 %/)
   })
 
   it('makes no update when the current controller shows no exceedance in simulation', () => {
-    const d = decide(results('current', [run(1, 0, 5000)]), [results('a', [run(1, 0, 5000)])], rule)
+    const d = decideControllerUpdate(results('current', [run(1, 0, 5000)]), [results('a', [run(1, 0, 5000)])], rule)
     expect(d.action).toBe('none')
     expect(d.reason).toMatch(/no change is justified/)
   })

@@ -40,7 +40,7 @@ export type Decision =
     }
   | { readonly action: 'none'; readonly reason: string; readonly aggregates: Aggregate[] }
 
-export function aggregate(results: ControllerResults): Aggregate {
+export function aggregateResults(results: ControllerResults): Aggregate {
   const n = results.runs.length
   const mean = (f: (m: SimulationMetrics) => number) => (n === 0 ? Number.NaN : results.runs.reduce((a, m) => a + f(m), 0) / n)
   return {
@@ -59,9 +59,9 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`
  * choose the one with the highest mean power, provided it loses at most `maxPowerLossFraction` of the
  * current controller's power; otherwise no update. Pure; the reason says why in words an operator reads.
  */
-export function decide(current: ControllerResults, candidates: readonly ControllerResults[], rule: DecisionRule): Decision {
-  const base = aggregate(current)
-  const all = [base, ...candidates.map(aggregate)]
+export function decideControllerUpdate(current: ControllerResults, candidates: readonly ControllerResults[], rule: DecisionRule): Decision {
+  const base = aggregateResults(current)
+  const all = [base, ...candidates.map(aggregateResults)]
   if (current.runs.length === 0) return { action: 'none', reason: 'no simulation of the current controller finished', aggregates: all }
   if (base.overspeedExceedances === 0) {
     return {
@@ -73,7 +73,7 @@ export function decide(current: ControllerResults, candidates: readonly Controll
   }
   const scored = candidates
     .filter((c) => c.runs.length > 0 && c.patch !== null)
-    .map((c) => ({ c, a: aggregate(c), loss: base.meanPowerKw > 0 ? 1 - aggregate(c).meanPowerKw / base.meanPowerKw : 0 }))
+    .map((c) => ({ c, a: aggregateResults(c), loss: base.meanPowerKw > 0 ? 1 - aggregateResults(c).meanPowerKw / base.meanPowerKw : 0 }))
   const clean = scored.filter((s) => s.a.overspeedExceedances === 0)
   if (clean.length === 0) {
     const best = [...scored].sort((x, y) => x.a.overspeedExceedances - y.a.overspeedExceedances)[0]

@@ -10,7 +10,7 @@ import {
 import { parseOutFile, summarizeOutput } from '@edgetwin/turbine-model'
 import type { Logger } from 'pino'
 import { buildCandidates } from './candidates.js'
-import { type ControllerResults, type Decision, decide, type SimulationMetrics } from './decide.js'
+import { type ControllerResults, type Decision, decideControllerUpdate, type SimulationMetrics } from './decide.js'
 import { evaluateWindow } from './detector.js'
 import type { Notifier } from './notifier.js'
 import type { ParametersInForce, SimulationRunner, TurbineSeries, TwinJobs } from './ports.js'
@@ -168,7 +168,7 @@ export class TwinLoop {
       }),
     )
     const [current, ...others] = results as [ControllerResults, ...ControllerResults[]]
-    const decision: Decision = decide(current, others, config.decision)
+    const decision: Decision = decideControllerUpdate(current, others, config.decision)
     const documentVersion = inForce.version + 1
     let jobId: string | null = null
     if (decision.action === 'update') {
