@@ -1,0 +1,75 @@
+import { Duration } from 'aws-cdk-lib'
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions'
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis'
+import * as kms from 'aws-cdk-lib/aws-kms'
+import type * as lambda from 'aws-cdk-lib/aws-lambda'
+import * as sns from 'aws-cdk-lib/aws-sns'
+import type * as sqs from 'aws-cdk-lib/aws-sqs'
+import { Construct } from 'constructs'
+import { requireIntegerInRange } from '../validate.js'
+
+export interface ObservabilityProps {
+  readonly deadLetterQueue: sqs.IQueue
+  readonly router: lambda.IFunction
+  readonly stream: kinesis.IStream
+  /** Alarm when the oldest unread Kinesis record is older than this: the router is falling behind. @default 60,000 */
+  readonly maxIteratorAgeMs?: number
+  /** Router errors (failed invocations) per 5 minutes that raise the alarm. @default 1 */
+  readonly routerErrorThreshold?: number
+}
+
+/** Alarms on dead letters, router errors and Kinesis iterator age, sent to one encrypted SNS topic. */
+export class Observability extends Construct {
+  readonly alarmTopic: sns.Topic
+  readonly deadLettersAlarm: cloudwatch.Alarm
+  readonly routerErrorsAlarm: cloudwatch.Alarm
+  readonly iteratorAgeAlarm: cloudwatch.Alarm
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id)
+    const where = this.node.path
+    const maxIteratorAgeMs = props.maxIteratorAgeMs ?? 60_000
+    const routerErrorThreshold = props.routerErrorThreshold ?? 1
+    requireIntegerInRange(where, 'maxIteratorAgeMs', maxIteratorAgeMs, 1000, 7 * 24 * 3_600_000)
+    requireIntegerInRange(where, 'routerErrorThreshold', routerErrorThreshold, 1, 1_000_000)
+
+    this.alarmTopic = new sns.Topic(this, 'Alarms', {
+      displayName: 'edgetwin alarms',
+      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    })
+    const notify = new actions.SnsAction(this.alarmTopic)
+
+    this.deadLettersAlarm = props.deadLetterQueue
+      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
+      .createAlarm(this, 'DeadLetters', {
+        alarmDescription: 'Messages reached the dead letters: rule errors, records the router gave up on, undeliverable events',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+    this.routerErrorsAlarm = props.router.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(this, 'RouterErrors', {
+      alarmDescription: 'The router function failed invocations (Kinesis retries them; persistent failures reach the dead letters)',
+      threshold: routerErrorThreshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    })
+    this.iteratorAgeAlarm = props.stream
+      .metricGetRecordsIteratorAgeMilliseconds({ period: Duration.minutes(1), statistic: 'Maximum' })
+      .createAlarm(this, 'IteratorAge', {
+        alarmDescription: 'The router is falling behind the telemetry stream',
+        threshold: maxIteratorAgeMs,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+    for (const alarm of [this.deadLettersAlarm, this.routerErrorsAlarm, this.iteratorAgeAlarm]) {
+      alarm.addAlarmAction(notify)
+      alarm.addOkAction(notify)
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { Stack, type StackProps } from 'aws-cdk-lib'
+import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import { type CloudConfig, parseConfig, validators } from '@edgetwin/shared-schemas'
+import type { Construct } from 'constructs'
+import { DeadLetters } from './constructs/dead-letters.js'
+import { Ingest } from './constructs/ingest.js'
+import { DataLake } from './constructs/lake.js'
+import { FleetLocation } from './constructs/location.js'
+import { MaintenanceTable } from './constructs/maintenance.js'
+import { Observability } from './constructs/observability.js'
+import { PositionEvents } from './constructs/position-events.js'
+import { type TimeSeriesEngine, TurbineTimeSeries } from './constructs/time-series.js'
+import { TurbineTwin } from './constructs/twin.js'
+import type { NamedQuerySpec } from './named-queries.js'
+import type { LambdaRole } from './paths.js'
+import { requireIntegerInRange } from './validate.js'
+
+export interface EdgetwinStackProps extends StackProps {
+  /** Absolute paths of the four handlers. */
+  readonly entries: Readonly<Record<LambdaRole, string>>
+  /** Build context of the dispatch server image (the repository root). */
+  readonly imageDirectory: string
+  /** @default 'Dockerfile.openfast' */
+  readonly imageFile?: string
+  /** GeoJSON zone for the geofence collection. @default - no geofence */
+  readonly zone?: unknown
+  /** @default [] */
+  readonly namedQueries?: readonly NamedQuerySpec[]
+  /** @default 'timestream' */
+  readonly timeSeries?: TimeSeriesEngine
+  /** @default false */
+  readonly basicIngest?: boolean
+  /** NAT gateways of the VPC (the Fargate tasks and twin functions reach AWS APIs through them). @default 1 */
+  readonly natGateways?: number
+}
+
+/** Everything the embedded default runs, on managed services (DESIGN.md, "Where it runs"). */
+export class EdgetwinStack extends Stack {
+  readonly ingest: Ingest
+  readonly location: FleetLocation
+  readonly lake: DataLake
+  readonly maintenance: MaintenanceTable
+  readonly timeSeries: TurbineTimeSeries
+  readonly events: PositionEvents
+  readonly twin: TurbineTwin
+  readonly observability: Observability
+  /** The validated cloud configuration the functions receive in `EDGETWIN_CLOUD_CONFIG`. */
+  readonly cloudConfig: Readonly<CloudConfig>
+
+  constructor(scope: Construct, id: string, props: EdgetwinStackProps) {
+    super(scope, id, props)
+    const natGateways = props.natGateways ?? 1
+    requireIntegerInRange(this.node.path, 'natGateways', natGateways, 0, 3)
+    const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways })
+    const deadLetters = new DeadLetters(this, 'DeadLetters')
+    this.location = new FleetLocation(this, 'Location', { zone: props.zone })
+    this.lake = new DataLake(this, 'Lake', { namedQueries: props.namedQueries })
+    this.maintenance = new MaintenanceTable(this, 'Maintenance')
+    this.timeSeries = new TurbineTimeSeries(this, 'TimeSeries', { engine: props.timeSeries, vpc })
+
+    // One configuration document for every function, validated here by the shared schema, not at first invocation.
+    this.cloudConfig = parseConfig(validators.CloudConfig, {
+      tracker: { adapter: 'aws', trackerName: this.location.trackerName },
+      timeSeries: this.timeSeries.configFragment,
+      archive: { adapter: 'firehose', prefix: 'archive', deliveryStreamName: this.lake.archive.deliveryStreamName },
+    })
+    const environment: Record<string, string> = {
+      EDGETWIN_CLOUD_CONFIG: this.toJsonString(this.cloudConfig),
+      EDGETWIN_DEAD_LETTER_QUEUE_URL: deadLetters.queue.queueUrl,
+      EDGETWIN_MAINTENANCE_TABLE: this.maintenance.table.tableName,
+      EDGETWIN_LAKE_BUCKET: this.lake.bucket.bucketName,
+      EDGETWIN_ENRICHED_PREFIX: this.lake.enrichedPrefix,
+      ...(this.timeSeries.influxAuthSecretArn ? { EDGETWIN_INFLUX_AUTH_SECRET_ARN: this.timeSeries.influxAuthSecretArn } : {}),
+    }
+    const useVpc = this.timeSeries.engine === 'influxdb' ? vpc : undefined
+
+    this.ingest = new Ingest(this, 'Ingest', {
+      routerEntry: props.entries.router,
+      deadLetterQueue: deadLetters.queue,
+      basicIngest: props.basicIngest,
+      environment,
+      vpc: useVpc,
+    })
+    const router = this.ingest.router
+    router.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['geo:BatchUpdateDevicePosition'], resources: [this.location.tracker.attrArn] }),
+    )
+    this.lake.archive.grantPutRecords(router)
+    this.timeSeries.grantAccess(router, 'write')
+    deadLetters.queue.grantSendMessages(router)
+
+    this.events = new PositionEvents(this, 'Events', {
+      enrichmentEntry: props.entries.enrichment,
+      bucket: this.lake.bucket,
+      enrichedPrefix: this.lake.enrichedPrefix,
+      maintenanceTable: this.maintenance.table,
+      firehose: this.lake.positions,
+      deadLetterQueue: deadLetters.queue,
+      environment,
+    })
+
+    this.twin = new TurbineTwin(this, 'Twin', {
+      vpc,
+      timeSeries: this.timeSeries,
+      deadLetterQueue: deadLetters.queue,
+      detectorEntry: props.entries.detector,
+      postProcessorEntry: props.entries.postProcessor,
+      imageDirectory: props.imageDirectory,
+      imageFile: props.imageFile,
+      environment,
+    })
+
+    this.observability = new Observability(this, 'Observability', {
+      deadLetterQueue: deadLetters.queue,
+      router,
+      stream: this.ingest.stream,
+    })
+  }
+}
