@@ -1,3 +1,5 @@
+import { CloudError } from '../errors.js'
+
 /** Stable codes of the fleet and zone-analytics errors; callers branch on `code`. */
 export type FleetErrorCode =
   | 'CLOUD_ZONE_INVALID'
@@ -7,12 +9,13 @@ export type FleetErrorCode =
   | 'CLOUD_OBJECT_KEY_INVALID'
   | 'CLOUD_REPORT_INVALID'
   | 'CLOUD_FLEET_CLOSED'
+  | 'CLOUD_FLEET_ARCHIVE_REJECTED'
 
-export class FleetError extends Error {
-  readonly code: FleetErrorCode
+/** A CloudError raised by the fleet area (enrichment, stores, zones, reports). */
+export class FleetError extends CloudError {
+  declare readonly code: FleetErrorCode
   constructor(code: FleetErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
+    super(code, message, options)
     this.name = 'FleetError'
-    this.code = code
   }
 }
