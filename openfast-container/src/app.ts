@@ -1,0 +1,131 @@
+import { availableParallelism } from 'node:os'
+import { isAbsolute, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { DispatchConfig, SimulationEngineName } from '@edgetwin/shared-schemas'
+import multipart from '@fastify/multipart'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger } from 'fastify'
+import pino, { type Logger } from 'pino'
+import { registerBearerAuth } from './auth.js'
+import type { SimulationEngine } from './engines/engine.js'
+import { createOpenfastEngine } from './engines/openfast-engine.js'
+import { createRotorModelEngine } from './engines/rotor-model-engine.js'
+import { registerErrorHandling } from './error-handler.js'
+import { DispatchError } from './errors.js'
+import type { DispatchApp } from './routes/context.js'
+import { registerDeckRoutes } from './routes/decks.js'
+import { registerHealthRoute } from './routes/health.js'
+import { registerResultRoutes } from './routes/results.js'
+import { registerSimulationRoutes } from './routes/simulations.js'
+import { DeckStore } from './store/deck-store.js'
+import { createLocalObjectStore, type ObjectStore } from './store/object-store.js'
+import { SimulationManager } from './store/simulation-manager.js'
+
+/** The NREL 5-MW deck shipped in the package (`openfast-deck/`, beside `src/` and `dist/`). */
+export const DEFAULT_TEMPLATE_DECK_DIR = fileURLToPath(new URL('../openfast-deck/', import.meta.url))
+
+export interface DispatchDeps {
+  /** Accepted bearer tokens (from the environment, via the config loader); required unless auth is off. */
+  readonly bearerTokens: readonly string[]
+  readonly log?: Logger
+  /** Default: the openfast and rotor-model engines built from the config. */
+  readonly engines?: readonly SimulationEngine[]
+  /** Default: a local folder (`objectStore.localDir`). */
+  readonly objectStore?: ObjectStore
+  readonly now?: () => Date
+}
+
+function defaultEngines(config: DispatchConfig): SimulationEngine[] {
+  const timeoutMs = config.limits.runTimeoutS * 1000
+  return [
+    createOpenfastEngine({
+      executable: config.openfast.executable,
+      version: config.openfast.version,
+      templateDeckDir: config.openfast.templateDeckDir ?? DEFAULT_TEMPLATE_DECK_DIR,
+      entryFile: config.openfast.entryFile,
+      controllerLibraryPath: config.openfast.controllerLibraryPath,
+      timeoutMs,
+      killGraceMs: config.limits.killGraceMs,
+    }),
+    createRotorModelEngine({ outputDtS: config.rotorModel.outputDtS, timeoutMs, killGraceMs: config.limits.killGraceMs }),
+  ]
+}
+
+/**
+ * Builds the dispatch server without listening (tests use `app.inject()`; `startDispatchServer` listens).
+ * Closing the app cancels every run.
+ */
+export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Promise<DispatchApp> {
+  if (config.auth.enabled && deps.bearerTokens.length === 0) {
+    throw new DispatchError(
+      'DISPATCH_CONFIG_INVALID',
+      `authentication is on but no bearer token is set (environment variable ${config.auth.tokenEnv})`,
+    )
+  }
+  const log = deps.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] })
+  const dataDir = resolve(config.dataDir)
+  const engines = deps.engines ?? defaultEngines(config)
+  const manager = new SimulationManager({
+    engines: new Map<SimulationEngineName, SimulationEngine>(engines.map((e) => [e.name, e])),
+    runsDir: resolve(dataDir, 'runs'),
+    deckDir: (id) => decks.dir(id),
+    maxConcurrentRuns: config.limits.maxConcurrentRuns ?? availableParallelism(),
+    maxQueuedRuns: config.limits.maxQueuedRuns,
+    log,
+    now: deps.now,
+  })
+  const decks = new DeckStore({
+    decksDir: resolve(dataDir, 'decks'),
+    maxFiles: config.limits.maxDeckFiles,
+    maxTotalBytes: config.limits.uploadLimitBytes,
+  })
+  const localStoreDir = isAbsolute(config.objectStore.localDir)
+    ? config.objectStore.localDir
+    : resolve(dataDir, config.objectStore.localDir)
+  const objectStore = deps.objectStore ?? createLocalObjectStore(localStoreDir)
+
+  const app: DispatchApp = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: config.limits.bodyLimitBytes })
+    .withTypeProvider<TypeBoxTypeProvider>()
+    .setValidatorCompiler(TypeBoxValidatorCompiler)
+  registerErrorHandling(app)
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'edgetwin OpenFAST dispatch server',
+        version: '0.1.0',
+        description: 'Dispatches OpenFAST and rotor-model simulations.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(rateLimit, {
+    max: config.limits.rateLimitPerMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_req, context) =>
+      new DispatchError('DISPATCH_RATE_LIMITED', `more than ${context.max} requests in ${context.after}; retry after ${context.after}`),
+  })
+  // preservePath: keep the client's full file name so it is checked, not silently cut to its last segment.
+  await app.register(multipart, { preservePath: true, limits: { fileSize: config.limits.uploadLimitBytes } })
+  if (config.auth.enabled) registerBearerAuth(app, deps.bearerTokens)
+  else log.warn('bearer-token authentication is OFF (auth.enabled = false): local development only')
+
+  const ctx = {
+    manager,
+    decks,
+    objectStore,
+    objectPrefix: config.objectStore.prefix,
+    engines,
+    uploadLimitBytes: config.limits.uploadLimitBytes,
+    maxDeckFiles: config.limits.maxDeckFiles,
+  }
+  registerHealthRoute(app, ctx)
+  registerSimulationRoutes(app, ctx)
+  registerResultRoutes(app, ctx)
+  registerDeckRoutes(app, ctx)
+  app.addHook('onClose', async () => manager.close())
+  return app
+}

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process'
+import { copyFile, mkdir } from 'node:fs/promises'
+import type { SimulationRequest } from '@edgetwin/shared-schemas'
+import { prepareParametricDeck, prepareUploadedDeck } from '../deck/prepare-deck.js'
+import { DispatchError } from '../errors.js'
+import { resolveInside } from '../paths.js'
+import { type EngineResult, type EngineRun, RESULT_FILES, type SimulationEngine } from './engine.js'
+import { parseOpenfastProgress } from './openfast-progress.js'
+import { runProcess } from './process-runner.js'
+
+export interface OpenfastEngineOptions {
+  /** Executable name on PATH or absolute path; started with an argument list, never through a shell. */
+  readonly executable: string
+  readonly version: string
+  readonly templateDeckDir: string
+  readonly entryFile: string
+  readonly controllerLibraryPath: string
+  readonly timeoutMs: number
+  readonly killGraceMs: number
+}
+
+/** Runs the real `openfast` executable: one working folder per run, progress from its status lines. */
+export function createOpenfastEngine(o: OpenfastEngineOptions): SimulationEngine {
+  return {
+    name: 'openfast',
+    version: o.version,
+    async run(job: EngineRun): Promise<EngineResult> {
+      const common = { runDir: job.runDir, entryFile: o.entryFile, controllerLibraryPath: o.controllerLibraryPath }
+      const deck =
+        'deckId' in job.request
+          ? await prepareUploadedDeck({ ...common, sourceDir: requireDeckDir(job), durationS: job.request.durationS })
+          : await prepareParametricDeck({ ...common, sourceDir: o.templateDeckDir, request: job.request as SimulationRequest })
+      const resultsDir = resolveInside(job.runDir, 'results')
+      await mkdir(resultsDir, { recursive: true })
+      // Status lines can be split across chunks; keep a short rolling window to parse.
+      let window = ''
+      await runProcess({
+        label: 'openfast',
+        start: () =>
+          spawn(o.executable, [deck.entryPath], {
+            cwd: deck.deckDir,
+            shell: false,
+            detached: true,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        timeoutMs: o.timeoutMs,
+        killGraceMs: o.killGraceMs,
+        signal: job.signal,
+        logFile: resolveInside(resultsDir, RESULT_FILES.log),
+        onOutput: (text) => {
+          window = (window + text).slice(-512)
+          const fraction = parseOpenfastProgress(window)
+          if (fraction !== undefined) job.onProgress(fraction)
+        },
+      })
+      const outFile = resolveInside(resultsDir, RESULT_FILES.out)
+      try {
+        await copyFile(`${deck.rootName}.out`, outFile)
+      } catch (err) {
+        throw new DispatchError('DISPATCH_ENGINE_FAILED', `openfast exited normally but wrote no ${deck.rootName}.out`, { cause: err })
+      }
+      return { outFile }
+    },
+  }
+}
+
+function requireDeckDir(job: EngineRun): string {
+  if (!job.deckDir) throw new DispatchError('DISPATCH_INVALID_REQUEST', `run ${job.id} names a deck but no deck folder was given`)
+  return job.deckDir
+}

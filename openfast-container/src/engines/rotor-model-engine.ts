@@ -1,0 +1,77 @@
+import { fork } from 'node:child_process'
+import { mkdir } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { CONTROLLER_PARAMETER_DEFAULTS, type SimulationRequest } from '@edgetwin/shared-schemas'
+import { MODEL_VERSION } from '@edgetwin/turbine-model'
+import { DispatchError } from '../errors.js'
+import { resolveInside } from '../paths.js'
+import { type EngineResult, type EngineRun, RESULT_FILES, type SimulationEngine } from './engine.js'
+import { runProcess } from './process-runner.js'
+import type { RotorModelJob } from './rotor-model-child.js'
+
+export interface RotorModelEngineOptions {
+  readonly outputDtS: number
+  readonly timeoutMs: number
+  readonly killGraceMs: number
+}
+
+/**
+ * How to start the child: from the TypeScript sources (tests, `npm run edgetwin`) through tsx with the workspace
+ * source condition; from the build with plain node.
+ */
+function childEntry(): { modulePath: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts')
+  const modulePath = fileURLToPath(new URL(`./rotor-model-child.${fromSource ? 'ts' : 'js'}`, import.meta.url))
+  return { modulePath, execArgv: fromSource ? ['--conditions=@edgetwin/source', '--import', 'tsx'] : [] }
+}
+
+/** The reduced-order NREL 5-MW rotor model of `@edgetwin/turbine-model`, one child process per run. */
+export function createRotorModelEngine(o: RotorModelEngineOptions): SimulationEngine {
+  return {
+    name: 'rotor-model',
+    version: MODEL_VERSION,
+    async run(job: EngineRun): Promise<EngineResult> {
+      if ('deckId' in job.request) {
+        throw new DispatchError(
+          'DISPATCH_INVALID_REQUEST',
+          'the rotor-model engine runs parametric requests only; deck runs need engine openfast',
+        )
+      }
+      const r = job.request as SimulationRequest
+      const resultsDir = resolveInside(job.runDir, 'results')
+      await mkdir(resultsDir, { recursive: true })
+      const outFile = resolveInside(resultsDir, RESULT_FILES.out)
+      const childJob: RotorModelJob = {
+        options: {
+          windSpeedMps: r.windSpeedMps,
+          turbulenceIntensity: r.turbulenceIntensity,
+          seed: r.seed,
+          durationS: r.durationS,
+          dtS: r.dtS,
+          outputDtS: r.outputDtS ?? o.outputDtS,
+          parameters: { ...CONTROLLER_PARAMETER_DEFAULTS, ...r.controllerParameters },
+          initialConditions: r.initialConditions,
+        },
+        outFile,
+        description: `edgetwin rotor-model ${MODEL_VERSION}, simulation ${job.id}${r.label ? `: ${r.label}` : ''}`,
+      }
+      const { modulePath, execArgv } = childEntry()
+      await runProcess({
+        label: 'rotor-model',
+        start: () => {
+          const child = fork(modulePath, [], { execArgv, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' })
+          child.on('message', (m: { type?: string; fraction?: number }) => {
+            if (m.type === 'progress' && typeof m.fraction === 'number') job.onProgress(m.fraction)
+          })
+          child.send(childJob)
+          return child
+        },
+        timeoutMs: o.timeoutMs,
+        killGraceMs: o.killGraceMs,
+        signal: job.signal,
+        logFile: resolveInside(resultsDir, RESULT_FILES.log),
+      })
+      return { outFile }
+    },
+  }
+}
