@@ -13,10 +13,17 @@ export function kaimalSpectrum(frequencyHz: number, meanWindSpeedMps: number, le
 
 /**
  * A unit-variance, zero-mean Gaussian time series with a Kaimal spectrum, sampled every `dtS`, at least
- * `durationS` long: random phases on the spectral amplitudes, inverse FFT, then scaled to exactly unit sample
+ * `durationS` long (plus a sample): random phases on the spectral amplitudes, inverse FFT, then scaled to exactly unit sample
  * variance so that the turbulence intensity asked for is the one delivered.
  */
-export function kaimalSeries(options: { durationS: number; dtS: number; meanWindSpeedMps: number; seed: number }): Float64Array {
+export function kaimalSeries(options: {
+  durationS: number
+  dtS: number
+  meanWindSpeedMps: number
+  seed: number
+  /** Window over which mean and variance are normalised (s); defaults to `durationS`. */
+  normalizeS?: number
+}): Float64Array {
   const n = nextPowerOfTwo(Math.ceil(options.durationS / options.dtS) + 2)
   const df = 1 / (n * options.dtS)
   const rand = createRandom(options.seed)
@@ -33,14 +40,19 @@ export function kaimalSeries(options: { durationS: number; dtS: number; meanWind
     im[n - k] = -im[k]!
   }
   fft(re, im, 1)
+  // Normalise over the samples asked for, not the whole FFT period, so that the run's own mean is exactly zero
+  // and its own standard deviation exactly one.
+  const m = Math.min(n, Math.ceil(options.durationS / options.dtS) + 2)
+  const w = Math.min(m, Math.max(2, Math.round((options.normalizeS ?? options.durationS) / options.dtS)))
+  const out = re.slice(0, m)
   let mean = 0
-  for (let i = 0; i < n; i++) mean += re[i]!
-  mean /= n
+  for (let i = 0; i < w; i++) mean += out[i]!
+  mean /= w
   let variance = 0
-  for (let i = 0; i < n; i++) variance += (re[i]! - mean) ** 2
-  const scale = variance > 0 ? 1 / Math.sqrt(variance / n) : 0
-  for (let i = 0; i < n; i++) re[i] = (re[i]! - mean) * scale
-  return re
+  for (let i = 0; i < w; i++) variance += (out[i]! - mean) ** 2
+  const scale = variance > 0 ? 1 / Math.sqrt(variance / w) : 0
+  for (let i = 0; i < m; i++) out[i] = (out[i]! - mean) * scale
+  return out
 }
 
 /** Hub-height longitudinal wind speed as a function of time. */
@@ -81,7 +93,13 @@ export function createWindField(options: TurbulentWindOptions): WindField {
     let s = segments.get(k)
     if (!s) {
       // Each segment has its own seed, so the series is the same whichever order segments are asked for.
-      s = kaimalSeries({ durationS: segmentS + fadeS, dtS, meanWindSpeedMps: Math.max(mean, 1), seed: seed * 7919 + k * 104_729 })
+      s = kaimalSeries({
+        durationS: segmentS + fadeS,
+        normalizeS: segmentS,
+        dtS,
+        meanWindSpeedMps: Math.max(mean, 1),
+        seed: seed * 7919 + k * 104_729,
+      })
       segments.set(k, s)
       for (const old of segments.keys()) if (old < k - 1) segments.delete(old)
     }
