@@ -253,16 +253,19 @@ export class SqliteOutbox {
     }
   }
 
-  /** Up to `maxRecords` rows of `stream` after `afterSeq`, oldest first, stopping before `maxBytes` is exceeded. */
-  readBatch(stream: StreamName, afterSeq: number, maxRecords: number, maxBytes: number): OutboxRow[] {
+  /**
+   * Up to `maxRecords` rows of `stream` after `afterSeq`, oldest first, stopping before `maxBytes` (counting
+   * `perRecordOverheadBytes` for each) is exceeded. Always returns at least one row when there is one.
+   */
+  readBatch(stream: StreamName, afterSeq: number, maxRecords: number, maxBytes: number, perRecordOverheadBytes = 0): OutboxRow[] {
     this.assertOpen()
     const lo = rowId(stream, afterSeq)
     const rows = this.stmt.readBatch.all(lo, rowId(stream, MAX_SEQ), maxRecords) as { id: number; data: string; bytes: number }[]
     const out: OutboxRow[] = []
     let total = 0
     for (const r of rows) {
-      if (out.length > 0 && total + r.bytes > maxBytes) break
-      total += r.bytes
+      if (out.length > 0 && total + r.bytes + perRecordOverheadBytes > maxBytes) break
+      total += r.bytes + perRecordOverheadBytes
       out.push({ seq: seqOf(r.id), data: r.data, bytes: r.bytes })
     }
     return out

@@ -1,0 +1,281 @@
+import { join } from 'node:path'
+import {
+  type AgentConfig,
+  type HealthReport,
+  type StreamName,
+  type StreamRecordMap,
+  telemetryTopic,
+  type VehiclePosition,
+} from '@edgetwin/shared-schemas'
+import type { Logger } from 'pino'
+import { type AcceptResult, encodeRecord } from './accept.js'
+import { parseAgentConfig, resolveBrokerPassword } from './config/load-config.js'
+import { AgentError, isAgentError } from './errors.js'
+import { AGENT_EXTENSIONS, type AgentExtension, type AgentHost, type ControllerParametersView } from './extensions.js'
+import { PositionFilter } from './filters/distance-filter.js'
+import { LastError, newCounters } from './health/counters.js'
+import { buildHealthReport, buildWillPayload } from './health/health-report.js'
+import { createAgentLogger } from './logger.js'
+import { MqttConnection, type MqttSession } from './mqtt/session.js'
+import { loadTlsMaterial } from './mqtt/tls.js'
+import { GroupCommitter } from './outbox/group-commit.js'
+import { SqliteOutbox } from './outbox/outbox.js'
+import { ENVELOPE_OVERHEAD_BYTES, PER_RECORD_OVERHEAD_BYTES } from './publish/envelope-batch.js'
+import { Publisher } from './publish/publisher.js'
+
+export interface AgentDeps {
+  readonly logger?: Logger
+  /** Environment for secrets named in the config (`broker.passwordEnv`). @default process.env */
+  readonly env?: NodeJS.ProcessEnv
+  /** Outbox overrides; `maxPageCount` caps the database size (SQLite max_page_count), to exercise disk-full. */
+  readonly outbox?: { readonly maxPageCount?: number }
+  /** How long close() waits for the PUBACKs of batches in flight. @default 5000 */
+  readonly closeTimeoutMs?: number
+}
+
+/** The device agent (see agent-api.md). */
+export interface Agent {
+  readonly config: Readonly<AgentConfig>
+  readonly mqtt: MqttSession
+  /** The turbine controller parameter store, when an extension (the jobs client) provides one. */
+  readonly controller: ControllerParametersView | undefined
+  start(): Promise<void>
+  /** Resolves once the record is committed to SQLite (or filtered); rejects with a coded AgentError. */
+  accept<S extends StreamName>(stream: S, record: StreamRecordMap[S] | unknown): Promise<AcceptResult>
+  health(): HealthReport
+  onAccepted(listener: (stream: StreamName, record: unknown, seq: number) => void): () => void
+  close(): Promise<void>
+}
+
+/** Creates an agent from an unvalidated config (validated here against the shared AgentConfig schema). */
+export function createAgent(config: unknown, deps: AgentDeps = {}): Agent {
+  return new EdgeAgent(parseAgentConfig(config), deps)
+}
+
+class EdgeAgent implements Agent {
+  readonly config: Readonly<AgentConfig>
+  readonly mqtt: MqttConnection
+  private readonly log: Logger
+  private readonly counters = newCounters()
+  private readonly lastError = new LastError()
+  private readonly acceptedListeners = new Set<(stream: StreamName, record: unknown, seq: number) => void>()
+  private readonly positionFilter: PositionFilter | undefined
+  private readonly maxRecordBytes: number
+  private readonly extensions: AgentExtension[] = []
+  private readonly timers: NodeJS.Timeout[] = []
+  private outbox: SqliteOutbox | undefined
+  private committer: GroupCommitter | undefined
+  private publisher: Publisher | undefined
+  private state: 'new' | 'starting' | 'started' | 'closing' | 'closed' = 'new'
+  private closed: Promise<void> | undefined
+
+  constructor(
+    config: Readonly<AgentConfig>,
+    private readonly deps: AgentDeps,
+  ) {
+    this.config = config
+    this.log = (deps.logger ?? createAgentLogger(config.logLevel, config.deviceId)).child({ component: 'agent' })
+    if (config.kind === 'vehicle') this.positionFilter = new PositionFilter(config.vehicle ?? { distanceFilterM: 30, minIntervalS: 0 })
+    // A record must fit in a message on its own, uncompressed: anything larger could never be sent.
+    this.maxRecordBytes = Math.min(
+      config.outbox.maxRecordBytes,
+      config.publish.maxBatchBytes - ENVELOPE_OVERHEAD_BYTES - PER_RECORD_OVERHEAD_BYTES,
+    )
+    const b = config.broker
+    const password = resolveBrokerPassword(config, deps.env)
+    this.mqtt = new MqttConnection({
+      url: b.url,
+      protocolVersion: b.protocolVersion,
+      clientId: b.clientId ?? config.deviceId,
+      keepaliveS: b.keepaliveS,
+      ...(b.username !== undefined ? { username: b.username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(b.tls ? { tls: loadTlsMaterial(b.tls) } : {}),
+      reconnect: config.reconnect,
+      will: () => this.will(),
+      logger: this.log.child({ component: 'mqtt' }),
+      onError: (err) => this.lastError.record(err),
+    })
+  }
+
+  get controller(): ControllerParametersView | undefined {
+    return this.extensions.find((e) => e.controller)?.controller
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new AgentError('AGENT_CLOSED', `start() called on an agent that is ${this.state}`)
+    this.state = 'starting'
+    const c = this.config
+    this.outbox = SqliteOutbox.open({
+      path: join(c.dataDir, 'outbox.db'),
+      synchronous: c.outbox.synchronous,
+      maxBytes: c.outbox.maxBytes,
+      ...(c.outbox.maxAgeS ? { maxAgeMs: c.outbox.maxAgeS * 1000 } : {}),
+      eviction: c.outbox.eviction,
+      evictionOrder: c.outbox.evictionOrder,
+      ...(this.deps.outbox?.maxPageCount ? { maxPageCount: this.deps.outbox.maxPageCount } : {}),
+    })
+    this.log.info({ path: this.outbox.path, queued: this.outbox.depth() }, 'outbox opened')
+    this.committer = new GroupCommitter(
+      this.outbox,
+      { maxRecords: c.outbox.groupCommitMaxRecords, maxDelayMs: c.outbox.groupCommitMaxDelayMs },
+      {
+        onCommit: (result) => {
+          if (result.evicted > 0) this.counters.evicted += result.evicted
+          this.publisher?.pump()
+        },
+        onError: (err) => this.lastError.record(err),
+      },
+    )
+    this.publisher = new Publisher({
+      deviceId: c.deviceId,
+      kind: c.kind,
+      config: c.publish,
+      outbox: this.outbox,
+      committer: this.committer,
+      session: this.mqtt,
+      counters: this.counters,
+      logger: this.log.child({ component: 'publisher' }),
+      onError: (err) => this.lastError.record(err),
+    })
+    if (c.outbox.maxAgeS) {
+      const everyMs = Math.max(1000, Math.min(60_000, (c.outbox.maxAgeS * 1000) / 10))
+      this.timers.push(setInterval(() => this.expire(), everyMs))
+    }
+    if (c.healthIntervalS > 0) this.timers.push(setInterval(() => void this.publishHealth(), c.healthIntervalS * 1000))
+    this.state = 'started'
+    this.mqtt.start()
+    const host = this.host()
+    for (const factory of AGENT_EXTENSIONS) {
+      const ext = factory(host)
+      if (!ext) continue
+      await ext.start()
+      this.extensions.push(ext)
+    }
+  }
+
+  private host(): AgentHost {
+    return {
+      config: this.config,
+      logger: this.log,
+      mqtt: this.mqtt,
+      dataDir: this.config.dataDir,
+      accept: (stream, record) => this.accept(stream, record),
+      onAccepted: (l) => this.onAccepted(l),
+    }
+  }
+
+  async accept<S extends StreamName>(stream: S, record: StreamRecordMap[S] | unknown): Promise<AcceptResult> {
+    if (this.state !== 'started') {
+      throw new AgentError(
+        this.state === 'new' || this.state === 'starting' ? 'AGENT_NOT_STARTED' : 'AGENT_CLOSED',
+        `agent is ${this.state}`,
+      )
+    }
+    let encoded: ReturnType<typeof encodeRecord>
+    try {
+      encoded = encodeRecord(stream, record, this.maxRecordBytes)
+    } catch (err) {
+      this.counters.rejected++
+      throw err
+    }
+    let kept: { position: VehiclePosition; previous: VehiclePosition | undefined } | undefined
+    if (encoded.stream === 'position' && this.positionFilter) {
+      const position = record as VehiclePosition
+      const d = this.positionFilter.decide(position)
+      if (!d.keep) {
+        this.counters.filtered++
+        return { seq: null, filtered: d.reason }
+      }
+      kept = { position, previous: d.previous }
+    }
+    let seq: number
+    try {
+      seq = await this.committer!.insert(encoded.stream, encoded.data, encoded.bytes)
+    } catch (err) {
+      if (kept) this.positionFilter!.revert(kept.position, kept.previous)
+      this.counters.rejected++
+      if (isAgentError(err)) this.lastError.record(err)
+      throw err
+    }
+    this.counters.accepted++
+    for (const l of this.acceptedListeners) l(encoded.stream, record, seq)
+    return { seq }
+  }
+
+  health(): HealthReport {
+    const o = this.outbox
+    return buildHealthReport({
+      deviceId: this.config.deviceId,
+      connection: this.state === 'closed' ? 'disconnected' : this.mqtt.state,
+      queueDepth: o?.depth() ?? 0,
+      queueBytes: o?.totalBytes() ?? 0,
+      oldestCreatedMs: o && this.state !== 'closed' ? o.oldestCreatedMs() : null,
+      inflight: this.publisher?.inflightCount ?? 0,
+      counters: { ...this.counters, reconnects: this.mqtt.reconnects },
+      lastError: this.lastError.get(),
+      nowMs: Date.now(),
+    })
+  }
+
+  onAccepted(listener: (stream: StreamName, record: unknown, seq: number) => void): () => void {
+    this.acceptedListeners.add(listener)
+    return () => this.acceptedListeners.delete(listener)
+  }
+
+  private expire(): void {
+    try {
+      this.counters.evicted += this.outbox!.expire()
+    } catch (err) {
+      this.lastError.record(err as AgentError)
+    }
+  }
+
+  private async publishHealth(): Promise<void> {
+    try {
+      await this.accept('health', this.health())
+    } catch (err) {
+      this.log.warn({ err }, 'health report not stored')
+    }
+  }
+
+  private will(): { topic: string; payload: Buffer } | undefined {
+    if (!this.outbox || this.state !== 'started') return undefined
+    try {
+      const seq = this.outbox.reserveSeq('health')
+      const topic = telemetryTopic(this.config.kind, this.config.deviceId, 'health')
+      return { topic, payload: buildWillPayload(this.config.deviceId, this.config.kind, seq, this.health()) }
+    } catch (err) {
+      this.lastError.record(err as AgentError)
+      return undefined
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed ??= this.doClose()
+    return this.closed
+  }
+
+  private async doClose(): Promise<void> {
+    const wasStarted = this.state === 'started'
+    this.state = 'closing'
+    for (const t of this.timers) clearInterval(t)
+    for (const ext of this.extensions.reverse()) {
+      try {
+        await ext.close()
+      } catch (err) {
+        this.log.error({ err, extension: ext.name }, 'extension failed to close')
+      }
+    }
+    if (wasStarted) {
+      this.committer!.flush()
+      await this.publisher!.flush(this.deps.closeTimeoutMs ?? 5000)
+      await this.publisher!.close(0)
+      this.committer!.flush()
+    }
+    await this.mqtt.close()
+    this.outbox?.close()
+    this.state = 'closed'
+    this.log.info('agent closed')
+  }
+}

@@ -1,0 +1,44 @@
+export interface BackoffOptions {
+  readonly initialDelayMs: number
+  readonly maxDelayMs: number
+}
+
+/**
+ * Capped exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"):
+ * `random() * min(max, initial * 2^attempt)`. Full jitter spreads a fleet's reconnects after a broker outage
+ * instead of having every device retry in lockstep. `random` returns [0, 1).
+ */
+export function backoffDelayMs(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.min(attempt, 30))
+  return Math.floor(random() * ceiling)
+}
+
+/**
+ * Tracks reconnect attempts. The attempt count resets only once a connection has stayed up for
+ * `stableAfterMs`: a broker that accepts and then drops at once must not turn backoff into a tight loop.
+ */
+export class ReconnectSchedule {
+  private attempt = 0
+  private connectedAtMs: number | undefined
+
+  constructor(
+    private readonly options: BackoffOptions & { readonly stableAfterMs: number },
+    private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  connected(): void {
+    this.connectedAtMs = this.now()
+  }
+
+  /** The delay before the next attempt, after a failed attempt or a dropped connection. */
+  nextDelayMs(): number {
+    if (this.connectedAtMs !== undefined && this.now() - this.connectedAtMs >= this.options.stableAfterMs) this.attempt = 0
+    this.connectedAtMs = undefined
+    return backoffDelayMs(this.attempt++, this.options, this.random)
+  }
+
+  get attempts(): number {
+    return this.attempt
+  }
+}

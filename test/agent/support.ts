@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type BatchEnvelope, decodeEnvelope, type StreamName, type TurbineSample } from '@edgetwin/shared-schemas'
+import mqtt, { type MqttClient } from 'mqtt'
+
+/** A temp directory removed by the returned cleanup. */
+export function tempDir(prefix = 'edgetwin-agent-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** A valid turbine sample whose `generatorPowerKw` carries `n`, so the checker can tell records apart. */
+export function sample(n: number): TurbineSample {
+  return {
+    time: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString(),
+    windSpeedMps: 11.4,
+    rotorSpeedRpm: 12.1,
+    generatorSpeedRpm: 1173.7,
+    generatorPowerKw: n % 20_000,
+    generatorTorqueKnm: 43.1,
+    bladePitchDeg: 0,
+    alarms: [],
+  }
+}
+
+export interface ReceivedRecord {
+  readonly stream: StreamName
+  readonly seq: number
+  readonly data: unknown
+}
+
+/**
+ * A persistent-session QoS 1 subscriber that decodes every envelope it receives (validating it with the shared
+ * codec) and keeps every record, duplicates included.
+ */
+export class Collector {
+  readonly records: ReceivedRecord[] = []
+  readonly envelopes: BatchEnvelope[] = []
+  readonly errors: Error[] = []
+  private waiters: { pred: () => boolean; resolve: () => void }[] = []
+
+  private constructor(readonly client: MqttClient) {
+    client.on('message', (_topic, payload) => {
+      try {
+        const env = decodeEnvelope(payload)
+        this.envelopes.push(env)
+        for (const r of env.records) this.records.push({ stream: env.stream, seq: r.seq, data: r.data })
+      } catch (err) {
+        this.errors.push(err as Error)
+      }
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred()) return true
+        w.resolve()
+        return false
+      })
+    })
+  }
+
+  static async connect(url: string, filter: string, protocolVersion: 4 | 5 = 4, clientId = `collector-${process.pid}-${Math.random()}`) {
+    const client = await mqtt.connectAsync(url, {
+      clientId,
+      clean: false,
+      protocolVersion,
+      reconnectPeriod: 100,
+      ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
+    })
+    const c = new Collector(client)
+    await client.subscribeAsync(filter, { qos: 1 })
+    return c
+  }
+
+  seqs(stream: StreamName): number[] {
+    return this.records.filter((r) => r.stream === stream).map((r) => r.seq)
+  }
+
+  distinct(stream: StreamName): Set<number> {
+    return new Set(this.seqs(stream))
+  }
+
+  /** Resolves once `pred` holds, or rejects after `timeoutMs`, naming `what`. */
+  waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (pred()) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)
+      this.waiters.push({
+        pred,
+        resolve: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      })
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync(true)
+  }
+}
+
+/** A minimal agent config for tests: fast reconnects, no periodic health. */
+export function agentConfig(url: string, dataDir: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    deviceId: 'turbine-1',
+    kind: 'turbine',
+    dataDir,
+    logLevel: 'silent',
+    healthIntervalS: 0,
+    broker: { url, protocolVersion: 4 },
+    reconnect: { initialDelayMs: 50, maxDelayMs: 500, stableAfterMs: 1000 },
+    ...over,
+  }
+}
