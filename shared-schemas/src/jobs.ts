@@ -67,7 +67,8 @@ export const ControllerUpdateJobDocument = Type.Object(
 )
 export type ControllerUpdateJobDocument = Static<typeof ControllerUpdateJobDocument>
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted at every level and no whitespace (undefined members dropped). */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value !== null && typeof value === 'object') {
     const entries = Object.keys(value)
