@@ -90,7 +90,8 @@ export class WindowAggregator {
         overflow++
         continue
       }
-      w.values.push(r.value)
+      // -0 becomes 0: the checkpoint is JSON, which has no negative zero.
+      w.values.push(r.value === 0 ? 0 : r.value)
       accepted++
       if (this.#maxEventTimeMs === null || r.timeMs > this.#maxEventTimeMs) this.#maxEventTimeMs = r.timeMs
     }
