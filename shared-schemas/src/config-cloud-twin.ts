@@ -52,7 +52,18 @@ export const CloudTwinConfig = Type.Object(
         { name: 'pitch-gains-x1.25', scale: { pitchProportionalGainS: 1.25, pitchIntegralGain: 1.25 } },
         { name: 'pitch-gains-x1.5', scale: { pitchProportionalGainS: 1.5, pitchIntegralGain: 1.5 } },
         { name: 'rated-speed-0.97', scale: { ratedGeneratorSpeedRpm: 0.97 } },
-        { name: 'rated-speed-0.95-gains-x1.25', scale: { ratedGeneratorSpeedRpm: 0.95, pitchProportionalGainS: 1.25, pitchIntegralGain: 1.25 } },
+        {
+          name: 'rated-speed-0.95-gains-x1.25',
+          scale: { ratedGeneratorSpeedRpm: 0.95, pitchProportionalGainS: 1.25, pitchIntegralGain: 1.25 },
+        },
+        {
+          name: 'rated-speed-0.92-gains-x1.5',
+          scale: { ratedGeneratorSpeedRpm: 0.92, pitchProportionalGainS: 1.5, pitchIntegralGain: 1.5 },
+        },
+        {
+          name: 'rated-speed-0.90-gains-x1.5',
+          scale: { ratedGeneratorSpeedRpm: 0.9, pitchProportionalGainS: 1.5, pitchIntegralGain: 1.5 },
+        },
       ],
     }),
     /** The agents' safety envelope; candidates outside it are never simulated or sent. */

@@ -1,0 +1,53 @@
+import type { JobDescription, JobsService } from '../jobs/jobs-service.js'
+import type { ControllerUpdateJob, TwinJobExecutionStatus, TwinJobs } from './ports.js'
+
+/** A single-target job's execution status from DescribeJob's per-status counts (what AWS returns without executions). */
+function statusFromCounts(job: JobDescription): TwinJobExecutionStatus {
+  const d = job.processDetails
+  if (d.numberOfSucceededThings > 0) return 'SUCCEEDED'
+  if (d.numberOfFailedThings > 0) return 'FAILED'
+  if (d.numberOfRejectedThings > 0) return 'REJECTED'
+  if (d.numberOfTimedOutThings > 0) return 'TIMED_OUT'
+  if (d.numberOfCanceledThings > 0) return 'CANCELED'
+  if (d.numberOfRemovedThings > 0) return 'REMOVED'
+  if (d.numberOfInProgressThings > 0) return 'IN_PROGRESS'
+  if (d.numberOfQueuedThings > 0) return 'QUEUED'
+  return 'UNKNOWN'
+}
+
+/** The twin's view of the JobsService port (the local jobs service or AWS IoT Jobs). */
+export function twinJobsFrom(service: JobsService): TwinJobs {
+  return {
+    async createJob(job: ControllerUpdateJob) {
+      await service.createJob({
+        jobId: job.jobId,
+        targets: [...job.targets],
+        document: job.document as unknown as Record<string, unknown>,
+        description: job.description.slice(0, 2028),
+        ...(job.targets.length > 1 ? { rollout: { maximumPerMinute: 10 } } : {}),
+        ...(job.abortFailurePercent > 0
+          ? {
+              abortConfig: {
+                criteriaList: [
+                  {
+                    failureType: 'ALL' as const,
+                    action: 'CANCEL' as const,
+                    thresholdPercentage: job.abortFailurePercent,
+                    minNumberOfExecutedThings: job.abortMinExecutions,
+                  },
+                ],
+              },
+            }
+          : {}),
+        inProgressTimeoutInMinutes: job.inProgressTimeoutMinutes,
+      })
+    },
+    async executionStatus(jobId: string, thingName: string): Promise<TwinJobExecutionStatus> {
+      const job = await service.describeJob(jobId)
+      if (!job) return 'UNKNOWN'
+      const execution = job.executions?.find((e) => e.thingName === thingName)
+      if (execution) return execution.status
+      return job.targets.length === 1 && job.targets[0] === thingName ? statusFromCounts(job) : 'UNKNOWN'
+    },
+  }
+}

@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CONTROLLER_PARAMETER_DEFAULTS, parseConfig, type TurbineSample, validators } from '@edgetwin/shared-schemas'
+import { runSimulation } from '@edgetwin/turbine-model'
+import pino from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createInProcessRunner } from './in-process-runner.js'
+import type { Notifier, TwinNotification } from './notifier.js'
+import type { ControllerUpdateJob, TurbineSeries, TwinJobExecutionStatus, TwinJobs } from './ports.js'
+import { ProvenanceStore } from './provenance-store.js'
+import { TwinLoop } from './twin-loop.js'
+
+/** Telemetry of a turbine in 14 m/s wind at turbulence intensity `ti`, sampled at 1 Hz from the model itself. */
+function telemetry(ti: number, seed: number, start: Date): TurbineSample[] {
+  const out = runSimulation({ windSpeedMps: 14, turbulenceIntensity: ti, seed, durationS: 600, outputDtS: 1 })
+  const col = (name: string) => out.columns[out.channels.indexOf(name)]!
+  const [time, wind, rotor, gen, power, torque, pitch] = ['Time', 'Wind1VelX', 'RotSpeed', 'GenSpeed', 'GenPwr', 'GenTq', 'BldPitch1'].map(
+    col,
+  )
+  const samples: TurbineSample[] = []
+  for (let i = 0; i < time!.length; i++) {
+    samples.push({
+      time: new Date(start.getTime() + time![i]! * 1000).toISOString(),
+      windSpeedMps: wind![i]!,
+      rotorSpeedRpm: rotor![i]!,
+      generatorSpeedRpm: gen![i]!,
+      generatorPowerKw: power![i]!,
+      generatorTorqueKnm: torque![i]!,
+      bladePitchDeg: pitch![i]!,
+      alarms: gen![i]! > CONTROLLER_PARAMETER_DEFAULTS.overspeedAlarmGeneratorSpeedRpm ? ['overspeed'] : [],
+    })
+  }
+  return samples
+}
+
+class RecordingJobs implements TwinJobs {
+  readonly created: ControllerUpdateJob[] = []
+  status: TwinJobExecutionStatus = 'QUEUED'
+  async createJob(job: ControllerUpdateJob) {
+    this.created.push(job)
+  }
+  async executionStatus() {
+    return this.status
+  }
+}
+
+class RecordingNotifier implements Notifier {
+  readonly sent: TwinNotification[] = []
+  async notify(n: TwinNotification) {
+    this.sent.push(n)
+  }
+}
+
+describe('twin loop', () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+
+  function setup(samplesByTurbine: Record<string, TurbineSample[]>, overrides: Record<string, unknown> = {}) {
+    const dir = mkdtempSync(join(tmpdir(), 'edgetwin-twin-'))
+    dirs.push(dir)
+    const series: TurbineSeries = {
+      turbines: async () => Object.keys(samplesByTurbine),
+      samples: async (id, from, to) =>
+        (samplesByTurbine[id] ?? []).filter((s) => Date.parse(s.time) >= from.getTime() && Date.parse(s.time) < to.getTime()),
+    }
+    const jobs = new RecordingJobs()
+    const notifier = new RecordingNotifier()
+    const provenance = new ProvenanceStore(join(dir, 'twin.db'))
+    const config = parseConfig(validators.CloudConfig, {
+      twin: { enabled: true, detector: { overspeedEpisodesPerWindow: 2 }, ...overrides },
+    }).twin
+    const loop = new TwinLoop({
+      config,
+      series,
+      runner: createInProcessRunner(),
+      jobs,
+      notifier,
+      provenance,
+      log: pino({ level: 'silent' }),
+    })
+    return { loop, jobs, notifier, provenance, config }
+  }
+
+  const start = new Date('2026-10-01T12:00:00Z')
+  const end = new Date(start.getTime() + 600_000)
+
+  it('investigates a turbulent turbine, chooses a candidate inside the envelope and sends it to that turbine first', async () => {
+    const { loop, jobs, notifier, provenance, config } = setup(
+      { 'turbine-1': telemetry(0.15, 11, start), 'turbine-2': telemetry(0.05, 12, start) },
+      { rollout: { group: ['turbine-2'] } },
+    )
+    const outcomes = await loop.tick(end)
+    expect(outcomes.find((o) => o.deviceId === 'turbine-2')?.decision).toBeUndefined()
+    const decided = outcomes.find((o) => o.deviceId === 'turbine-1')?.decision
+    expect(decided?.decision.action).toBe('update')
+    expect(jobs.created).toHaveLength(1)
+    const job = jobs.created[0]!
+    expect(job.targets).toEqual(['turbine-1'])
+    expect(job.document.operation).toBe('controller-update')
+    expect(job.document.version).toBe(1)
+    for (const [name, value] of Object.entries(job.document.parameters)) {
+      const bound = config.envelope[name]!
+      expect(value).toBeGreaterThanOrEqual(bound.min)
+      expect(value).toBeLessThanOrEqual(bound.max)
+    }
+    const [record] = provenance.list()
+    expect(record?.jobId).toBe(job.jobId)
+    expect(record?.inputsHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(record?.seeds).toEqual([1, 2, 3])
+    expect(record?.conditions['turbulenceIntensity']).toBeGreaterThan(0.1)
+    expect(notifier.sent.map((n) => n.kind)).toEqual(['anomaly', 'decision'])
+
+    // The canary succeeds: the next tick rolls the same parameters out to the group.
+    jobs.status = 'SUCCEEDED'
+    await loop.tick(new Date(end.getTime() + 60_000))
+    expect(jobs.created).toHaveLength(2)
+    expect(jobs.created[1]?.targets).toEqual(['turbine-2'])
+    expect(jobs.created[1]?.document.parameters).toEqual(job.document.parameters)
+    // And the twin now believes the update is in force on the canary.
+    const inForce = await loop.parametersInForce('turbine-1')
+    expect(inForce.version).toBe(1)
+    expect(inForce.parameters.ratedGeneratorSpeedRpm).toBe(
+      job.document.parameters.ratedGeneratorSpeedRpm ?? CONTROLLER_PARAMETER_DEFAULTS.ratedGeneratorSpeedRpm,
+    )
+  })
+
+  it('sends no job when no candidate is good enough, and the notification says so', async () => {
+    const { loop, jobs, notifier, provenance } = setup(
+      { 'turbine-1': telemetry(0.15, 11, start) },
+      { candidates: [{ name: 'pitch-gains-x1.1', scale: { pitchProportionalGainS: 1.1, pitchIntegralGain: 1.1 } }] },
+    )
+    const [outcome] = await loop.tick(end)
+    expect(outcome?.decision?.decision.action).toBe('none')
+    expect(jobs.created).toEqual([])
+    const last = notifier.sent.at(-1)!
+    expect(last.kind).toBe('no-action')
+    expect(last.message).toMatch(/no candidate removes the over-speed exceedances/)
+    expect(provenance.list()[0]?.jobId).toBeNull()
+  })
+
+  it('does not investigate the same turbine again during its cooldown', async () => {
+    const { loop, jobs } = setup({ 'turbine-1': telemetry(0.15, 11, start) }, { candidates: [] })
+    await loop.tick(end)
+    await loop.tick(new Date(end.getTime() + 1000))
+    expect(jobs.created).toEqual([])
+    const outcomes = await loop.tick(new Date(end.getTime() + 2000))
+    expect(outcomes[0]?.decision).toBeUndefined()
+  })
+})
