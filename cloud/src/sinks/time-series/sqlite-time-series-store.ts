@@ -67,7 +67,7 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
   const devicesStmt = db.prepare(
     'SELECT DISTINCT device_id FROM ts_points WHERE measurement = ? AND time_ms >= ? AND time_ms < ? ORDER BY device_id',
   )
-  const alarmStmt = db.prepare(`SELECT (time_ms / @w) * @w AS windowStartMs, j.value AS alarm, COUNT(*) AS count
+  const alarmStmt = db.prepare(`SELECT (time_ms - time_ms % @w) AS windowStartMs, j.value AS alarm, COUNT(*) AS count
     FROM ts_points, json_each(ts_points.alarms) AS j
     WHERE device_id = @d AND measurement = @m AND time_ms >= @from AND time_ms < @to AND alarms IS NOT NULL
     GROUP BY windowStartMs, alarm ORDER BY windowStartMs, alarm`)
@@ -78,7 +78,7 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
     if (!s) {
       // Field and dimension names are checked against FIELD_NAME_PATTERN, so they are safe inside the JSON paths.
       const dimFilter = dimKeys.map((k, i) => ` AND json_extract(dimensions, '$.${k}') = @dim${i}`).join('')
-      s = db.prepare(`SELECT (time_ms / @w) * @w AS windowStartMs, COUNT(v) AS count, AVG(v) AS mean, MIN(v) AS min, MAX(v) AS max,
+      s = db.prepare(`SELECT (time_ms - time_ms % @w) AS windowStartMs, COUNT(v) AS count, AVG(v) AS mean, MIN(v) AS min, MAX(v) AS max,
           SUM(v * v) AS sumSq, SUM(v) AS sum
         FROM (SELECT time_ms, json_extract(measures, '$.${field}') AS v FROM ts_points
               WHERE device_id = @d AND measurement = @m AND time_ms >= @from AND time_ms < @to${dimFilter})

@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { freePort, waitForPort } from '../../support/ports.js'
+import { tempDir } from './fixtures.js'
+
+export interface InfluxHandle {
+  readonly url: string
+  readonly version: string
+  query(q: string): Promise<unknown>
+  stop(): Promise<void>
+}
+
+/** Starts the Debian `influxd` (1.x) on free loopback ports with its data in a temp dir. */
+export async function startInfluxd(): Promise<InfluxHandle> {
+  const tmp = tempDir('edgetwin-influx-')
+  const [httpPort, rpcPort] = [await freePort(), await freePort()]
+  const conf = join(tmp.dir, 'influxdb.conf')
+  writeFileSync(
+    conf,
+    `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${tmp.dir}/meta"
+[data]
+  dir = "${tmp.dir}/data"
+  wal-dir = "${tmp.dir}/wal"
+  query-log-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${httpPort}"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+[subscriber]
+  enabled = false
+`,
+  )
+  const child: ChildProcess = spawn('influxd', ['-config', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  const url = `http://127.0.0.1:${httpPort}`
+  try {
+    await waitForPort(httpPort, '127.0.0.1', 20_000)
+  } catch (err) {
+    child.kill('SIGKILL')
+    tmp.remove()
+    throw new Error(`influxd did not start: ${stderr}`, { cause: err })
+  }
+  const ping = await fetch(`${url}/ping`)
+  const version = ping.headers.get('x-influxdb-version') ?? 'unknown'
+  return {
+    url,
+    version,
+    async query(q) {
+      const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) })
+      return res.json()
+    },
+    async stop() {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill('SIGTERM')
+      await exited
+      tmp.remove()
+    },
+  }
+}
