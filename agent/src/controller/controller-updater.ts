@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { inspect } from 'node:util'
 import { type AgentJobsConfig, type ControllerUpdateJobDocument, canonicalJson } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import type { JobExecutionContext, JobHandler, JobOutcome } from '../jobs/job-handler.js'
@@ -21,8 +22,9 @@ export function documentSha256(document: unknown): string {
   try {
     bytes = Buffer.from(canonicalJson(document) ?? String(document))
   } catch {
-    // BigInt or cyclic values cannot be JSON; hash their string form so the audit row still names the input.
-    bytes = Buffer.from(String(document))
+    // BigInt, cyclic or prototype-less values cannot be JSON (or even String()); hash their inspected form
+    // so the audit row still identifies the input.
+    bytes = Buffer.from(inspect(document, { depth: 8 }))
   }
   return createHash('sha256').update(bytes).digest('hex')
 }
