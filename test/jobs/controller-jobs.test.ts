@@ -150,7 +150,9 @@ describe('controller updates through the local jobs service', () => {
     await t.session.client.publishAsync(other.startNextAccepted, JSON.stringify({ execution, timestamp: 1 }), { qos: 1 })
     await t.session.client.publishAsync(other.notifyNext, JSON.stringify({ execution, timestamp: 1 }), { qos: 1 })
     // Our own topic, but no request of ours carries this token: not acted on either.
-    await t.session.client.publishAsync(own.startNextAccepted, JSON.stringify({ execution, timestamp: 1, clientToken: 'forged' }), { qos: 1 })
+    await t.session.client.publishAsync(own.startNextAccepted, JSON.stringify({ execution, timestamp: 1, clientToken: 'forged' }), {
+      qos: 1,
+    })
     await waitFor(() => (t.client.stats.foreignTopic >= 2 && t.client.stats.unsolicited >= 1 ? true : undefined))
     expect(t.store.current().version).toBe(1)
     expect(t.store.auditLog()).toEqual([])
