@@ -84,7 +84,11 @@ describe('AWS IoT Device SDK v2 jobs client against the local jobs service', () 
     const done = await waitFor(() => updated.find((u) => u.response?.clientToken === 'tok-done'), 10_000, 'update accepted')
     expect(done.response?.executionState).toMatchObject({ status: 'SUCCEEDED', versionNumber: 3, statusDetails: { result: 'applied' } })
     // The queue is empty again: notify-next without an execution.
-    await waitFor(() => (notified.at(-1)?.response && !notified.at(-1)?.response?.execution ? true : undefined), 10_000, 'empty notify-next')
+    await waitFor(
+      () => (notified.at(-1)?.response && !notified.at(-1)?.response?.execution ? true : undefined),
+      10_000,
+      'empty notify-next',
+    )
     const job = await service.describeJob('sdk-job-1')
     expect(job?.status).toBe('COMPLETED')
     expect(job?.processDetails.numberOfSucceededThings).toBe(1)
