@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerModelCommands } from './commands/model.js'
 import { registerTwinCommands } from './commands/twin.js'
 
 /** The root `edgetwin` command; each area registers its subcommands here. */
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
   registerBrokerCommand(program)
   registerDemoCommand(program)
   registerTwinCommands(program)
+  registerModelCommands(program)
   return program
 }

@@ -76,9 +76,7 @@ export function runSimulation(options: RunOptions): SimulationOutput {
     rotTorque[row] = s.rotorTorqueNm / 1000
   }
   // Row 0 is the initial state with the wind at t = 0, as OpenFAST writes it.
-  const s0 = turbine.state as ReturnType<typeof turbine.step>
-  s0.windSpeedMps = wind.speedAt(0)
-  record(0, s0)
+  record(0, turbine.observe(wind.speedAt(0)))
   const progressEvery = Math.max(1, Math.floor(steps / 100))
   let row = 1
   for (let i = 1; i <= steps; i++) {

@@ -48,6 +48,8 @@ export interface TurbineOptions {
 export interface Turbine {
   /** Advances `dtS` seconds with `windSpeedMps` at hub height; returns the (reused) state. */
   step(dtS: number, windSpeedMps: number): TurbineState
+  /** Recomputes the aerodynamic fields of `state` for this wind without advancing time (e.g. the t = 0 row). */
+  observe(windSpeedMps: number): TurbineState
   setParameters(patch: Partial<ControllerParameters>): void
   setCpScale(cpScale: number): void
   readonly parameters: Readonly<ControllerParameters>
@@ -113,6 +115,38 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
     alarmMask: 0,
   }
 
+  const aeroOut = { torqueNm: 0, thrustN: 0, tipSpeedRatio: 0, powerCoefficient: 0 }
+  /** Rotor torque and thrust at the current rotor speed from the Cp and Ct surfaces (reuses one object). */
+  const aerodynamics = (v: number, pitchDeg: number) => {
+    aeroOut.torqueNm = 0
+    aeroOut.thrustN = 0
+    aeroOut.tipSpeedRatio = 0
+    aeroOut.powerCoefficient = 0
+    if (v > 0.01) {
+      const lambda = (rotorRadS * radiusM) / v
+      const cp = cpScale * interpolate(table, table.cp, lambda, pitchDeg)
+      const dynamic = 0.5 * AIR_DENSITY_KG_M3 * areaM2 * v * v
+      // Q = P/Ω = ½ρAV²·R·Cp/λ; below the table's lowest λ (start-up) the torque at that λ is used.
+      aeroOut.torqueNm = (dynamic * radiusM * cp) / Math.max(lambda, minLambda)
+      aeroOut.thrustN = dynamic * interpolate(table, table.ct, lambda, pitchDeg)
+      aeroOut.tipSpeedRatio = lambda
+      aeroOut.powerCoefficient = cp
+    }
+    return aeroOut
+  }
+  const observe = (windSpeedMps: number) => {
+    const v = Number.isFinite(windSpeedMps) && windSpeedMps > 0 ? windSpeedMps : 0
+    const aero = aerodynamics(v, state.bladePitchDeg)
+    state.windSpeedMps = v
+    state.rotorTorqueNm = aero.torqueNm
+    state.rotorPowerW = aero.torqueNm * rotorRadS
+    state.rotorThrustN = aero.thrustN
+    state.tipSpeedRatio = aero.tipSpeedRatio
+    state.powerCoefficient = aero.powerCoefficient
+    return state
+  }
+  observe(state.windSpeedMps)
+
   return {
     step(dtS, windSpeedMps) {
       const v = Number.isFinite(windSpeedMps) && windSpeedMps > 0 ? windSpeedMps : 0
@@ -122,18 +156,8 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
       const pitchDeg = pitchRad * RAD_TO_DEG
       const torqueNm = controller.torqueNm
 
-      let aeroTorqueNm = 0
-      let thrustN = 0
-      let lambda = 0
-      let cp = 0
-      if (v > 0.01) {
-        lambda = (rotorRadS * radiusM) / v
-        cp = cpScale * interpolate(table, table.cp, lambda, pitchDeg)
-        const dynamic = 0.5 * AIR_DENSITY_KG_M3 * areaM2 * v * v
-        // Q = P/Ω = ½ρAV²·R·Cp/λ; below the table's lowest λ (start-up) the torque at that λ is used.
-        aeroTorqueNm = (dynamic * radiusM * cp) / Math.max(lambda, minLambda)
-        thrustN = dynamic * interpolate(table, table.ct, lambda, pitchDeg)
-      }
+      const aero = aerodynamics(v, pitchDeg)
+      const aeroTorqueNm = aero.torqueNm
       const accel = (aeroTorqueNm - gearbox * torqueNm) / inertia
       rotorRadS += accel * dtS
       if (rotorRadS < 0) rotorRadS = 0 // the rotor does not turn backwards: the brake holds it
@@ -154,13 +178,14 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
       state.bladePitchDeg = pitchDeg
       state.rotorTorqueNm = aeroTorqueNm
       state.rotorPowerW = aeroTorqueNm * rotorRadS
-      state.rotorThrustN = thrustN
-      state.tipSpeedRatio = lambda
-      state.powerCoefficient = cp
+      state.rotorThrustN = aero.thrustN
+      state.tipSpeedRatio = aero.tipSpeedRatio
+      state.powerCoefficient = aero.powerCoefficient
       state.torqueRegion = controller.region
       state.alarmMask = alarms
       return state
     },
+    observe,
     setParameters(patch) {
       controller.setParameters(patch)
     },
