@@ -1,8 +1,11 @@
 import { type FieldError, recordValidators, STREAMS, type StreamName } from '@edgetwin/shared-schemas'
 import { AgentError } from './errors.js'
 
-/** `{ seq }` once committed; `{ seq: null, filtered }` when the vehicle profile's filter dropped the record. */
-export type AcceptResult = { readonly seq: number } | { readonly seq: null; readonly filtered: 'distance' | 'interval' }
+/**
+ * `{ seq }` once committed; `{ seq: null, filtered }` when the vehicle profile's filter dropped the record, or when
+ * a gateway's data-residency policy keeps it on site (`residency`).
+ */
+export type AcceptResult = { readonly seq: number } | { readonly seq: null; readonly filtered: 'distance' | 'interval' | 'residency' }
 
 export interface EncodedRecord {
   readonly stream: StreamName

@@ -13,6 +13,7 @@ import { parseAgentConfig, resolveBrokerPassword } from './config/load-config.js
 import { AgentError, isAgentError } from './errors.js'
 import { AGENT_EXTENSIONS, type AgentExtension, type AgentHost, type ControllerParametersView } from './extensions.js'
 import { PositionFilter } from './filters/distance-filter.js'
+import { createResidencyAdmission, type ResidencyAdmission } from './gateway/admission.js'
 import { LastError, newCounters } from './health/counters.js'
 import { buildHealthReport, buildWillPayload } from './health/health-report.js'
 import { createAgentLogger } from './logger.js'
@@ -60,6 +61,8 @@ class EdgeAgent implements Agent {
   private readonly lastError = new LastError()
   private readonly acceptedListeners = new Set<(stream: StreamName, record: unknown, seq: number) => void>()
   private readonly positionFilter: PositionFilter | undefined
+  /** Gateway agents only: the one place that decides what may leave the site (every accept passes it). */
+  private readonly residency: ResidencyAdmission | undefined
   private readonly maxRecordBytes: number
   private readonly extensions: AgentExtension[] = []
   private readonly timers: NodeJS.Timeout[] = []
@@ -75,6 +78,7 @@ class EdgeAgent implements Agent {
   ) {
     this.config = config
     this.log = (deps.logger ?? createAgentLogger(config.logLevel, config.deviceId)).child({ component: 'agent' })
+    this.residency = createResidencyAdmission(config, this.log)
     if (config.kind === 'vehicle') this.positionFilter = new PositionFilter(config.vehicle ?? { distanceFilterM: 30, minIntervalS: 0 })
     // A record must fit in a message on its own, uncompressed: anything larger could never be sent.
     this.maxRecordBytes = Math.min(
@@ -172,6 +176,14 @@ class EdgeAgent implements Agent {
         `agent is ${this.state}`,
       )
     }
+    if (this.residency) {
+      const admitted = this.residency.admit(stream, record)
+      if (admitted.denied) {
+        this.counters.filtered++
+        return { seq: null, filtered: 'residency' }
+      }
+      record = admitted.record
+    }
     let encoded: ReturnType<typeof encodeRecord>
     try {
       encoded = encodeRecord(stream, record, this.maxRecordBytes)
@@ -241,6 +253,8 @@ class EdgeAgent implements Agent {
 
   private will(): { topic: string; payload: Buffer } | undefined {
     if (!this.outbox || this.state !== 'started') return undefined
+    // The will is a health report the broker publishes for us; it too may leave a gateway's site only if allowed.
+    if (this.residency && !this.residency.allows('health')) return undefined
     try {
       const seq = this.outbox.reserveSeq('health')
       const topic = telemetryTopic(this.config.kind, this.config.deviceId, 'health')

@@ -1,6 +1,7 @@
 import type { AgentConfig, ControllerParameters, StreamName, StreamRecordMap } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import type { AcceptResult } from './accept.js'
+import { createGatewayExtension } from './gateway/extension.js'
 import { createJobsExtension } from './jobs/jobs-extension.js'
 import type { MqttSession } from './mqtt/session.js'
 
@@ -35,4 +36,4 @@ export type AgentExtensionFactory = (host: AgentHost) => AgentExtension | undefi
 /**
  * Every extension the agent knows, in start order. Other areas add their factory here (one import, one entry).
  */
-export const AGENT_EXTENSIONS: readonly AgentExtensionFactory[] = [createJobsExtension]
+export const AGENT_EXTENSIONS: readonly AgentExtensionFactory[] = [createJobsExtension, createGatewayExtension]

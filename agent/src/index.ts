@@ -11,6 +11,7 @@ export { type TelemetrySource, TelemetryWatch } from './controller/telemetry-wat
 export { AgentError, type AgentErrorCode, isAgentError } from './errors.js'
 export type { AgentExtension, AgentExtensionFactory, AgentHost, ControllerParametersView } from './extensions.js'
 export { distanceM, PositionFilter } from './filters/distance-filter.js'
+export * from './gateway/index.js'
 export { JobsError, type JobsErrorCode } from './jobs/errors.js'
 export type { JobExecutionContext, JobHandler, JobOutcome, JobVerdict } from './jobs/job-handler.js'
 export { JobsClient, type JobsClientOptions, type JobsClientStats } from './jobs/jobs-client.js'
