@@ -7,8 +7,8 @@ export type TurbineAlarmName = (typeof TURBINE_ALARMS)[number]
  * Alarms as bits, so the per-step hot path allocates nothing. Bit i is `TURBINE_ALARMS[i]`:
  * - `overspeed`: the filtered generator speed is above `overspeedAlarmGeneratorSpeedRpm`;
  * - `overpower`: electrical power above 110 % of rated (5.5 MW for the NREL 5-MW);
- * - `torque-limit`: the torque law asked for more than `maxGeneratorTorqueNm` and was saturated;
- * - `pitch-rate-limit`: the pitch command was clipped by `maxPitchRateDegPerS`;
+ * - `torque-limit`: the torque law has asked for more than `maxGeneratorTorqueNm` for 2 s without a break;
+ * - `pitch-rate-limit`: the pitch command has been clipped by `maxPitchRateDegPerS` for 1 s without a break;
  * - `sensor-stuck`: raised by the sensor layer (the farm simulator's stuck-sensor check), not by the model;
  * - `controller-fault`: the controller produced a non-finite command and the turbine shut down.
  */

@@ -6,6 +6,13 @@ import type { Nrel5mwConstants } from './nrel5mw.js'
 const RPM_TO_RADS = Math.PI / 30
 const DEG_TO_RAD = Math.PI / 180
 
+/**
+ * Limits are touched briefly in normal turbulent operation; like a SCADA alarm with a persistence delay, the
+ * torque-limit and pitch-rate-limit alarms are raised only when the limit has held this long without a break.
+ */
+export const TORQUE_LIMIT_ALARM_DELAY_S = 2
+export const PITCH_RATE_ALARM_DELAY_S = 1
+
 /** Which branch of the baseline torque law produced the last torque command. */
 export type TorqueRegion = 1 | 1.5 | 2 | 2.5 | 3
 
@@ -113,6 +120,8 @@ export class BaselineController {
   /** Alarm bits raised by the last update. */
   alarmMask = 0
   private integralSpeedErrorRad = 0
+  private torqueSaturatedS = 0
+  private pitchRateLimitedS = 0
 
   constructor(
     private readonly constants: Nrel5mwConstants,
@@ -181,7 +190,10 @@ export class BaselineController {
     let torque = this.torqueLaw(w)
     if (torque > g.maxTorqueNm) {
       torque = g.maxTorqueNm
-      alarms |= ALARM_BIT['torque-limit']
+      this.torqueSaturatedS += dtS
+      if (this.torqueSaturatedS >= TORQUE_LIMIT_ALARM_DELAY_S) alarms |= ALARM_BIT['torque-limit']
+    } else {
+      this.torqueSaturatedS = 0
     }
     const maxStep = g.maxTorqueRateNmPerS * dtS
     torque = Math.min(Math.max(torque, this.torqueNm - maxStep), this.torqueNm + maxStep)
@@ -197,13 +209,10 @@ export class BaselineController {
     target = Math.min(Math.max(target, g.minPitchRad), g.maxPitchRad)
     const maxPitchStep = g.maxPitchRateRadPerS * dtS
     let pitch = target
-    if (target > measuredPitchRad + maxPitchStep) {
-      pitch = measuredPitchRad + maxPitchStep
-      alarms |= ALARM_BIT['pitch-rate-limit']
-    } else if (target < measuredPitchRad - maxPitchStep) {
-      pitch = measuredPitchRad - maxPitchStep
-      alarms |= ALARM_BIT['pitch-rate-limit']
-    }
+    if (target > measuredPitchRad + maxPitchStep) pitch = measuredPitchRad + maxPitchStep
+    else if (target < measuredPitchRad - maxPitchStep) pitch = measuredPitchRad - maxPitchStep
+    this.pitchRateLimitedS = pitch === target ? 0 : this.pitchRateLimitedS + dtS
+    if (this.pitchRateLimitedS >= PITCH_RATE_ALARM_DELAY_S) alarms |= ALARM_BIT['pitch-rate-limit']
     pitch = Math.min(Math.max(pitch, g.minPitchRad), g.maxPitchRad)
 
     if (!Number.isFinite(torque) || !Number.isFinite(pitch)) {

@@ -1,6 +1,13 @@
 export { ALARM_BIT, alarmsFromMask, OVERPOWER_ALARM_FRACTION, type TurbineAlarmName } from './alarms.js'
 export { type ChannelName, column, OUTPUT_CHANNELS, type SimulationOutput } from './channels.js'
-export { BaselineController, checkParameters, resolveParameters, type TorqueRegion } from './controller.js'
+export {
+  BaselineController,
+  checkParameters,
+  PITCH_RATE_ALARM_DELAY_S,
+  resolveParameters,
+  TORQUE_LIMIT_ALARM_DELAY_S,
+  type TorqueRegion,
+} from './controller.js'
 export { ModelError, type ModelErrorCode } from './errors.js'
 export { AIR_DENSITY_KG_M3, loadNrel5mw, NREL5MW, type Nrel5mwConstants } from './nrel5mw.js'
 export { initialOperatingPoint } from './operating-point.js'
