@@ -24,6 +24,17 @@ import { DeckStore } from './store/deck-store.js'
 import { createLocalObjectStore, type ObjectStore } from './store/object-store.js'
 import { SimulationManager } from './store/simulation-manager.js'
 
+/** TypeBox 1.x marks schemas with `~kind`/`~optional` keys; they mean nothing to an OpenAPI reader. */
+function withoutTypeboxKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutTypeboxKeys) as T
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !k.startsWith('~'))
+      .map(([k, v]) => [k, withoutTypeboxKeys(v)]),
+  ) as T
+}
+
 /** The NREL 5-MW deck shipped in the package (`openfast-deck/`, beside `src/` and `dist/`). */
 export const DEFAULT_TEMPLATE_DECK_DIR = fileURLToPath(new URL('../openfast-deck/', import.meta.url))
 
@@ -100,6 +111,7 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
+    transformObject: (doc) => withoutTypeboxKeys('openapiObject' in doc ? doc.openapiObject : doc.swaggerObject),
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(rateLimit, {

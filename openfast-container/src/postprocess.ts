@@ -14,6 +14,7 @@ export const MAIN_CHANNELS = [
   'GenTq',
   'BldPitch1',
   'RotThrust',
+  'RotTorq',
   'RootMyc1',
   'TwrBsMyt',
   'OverspeedAlarm',

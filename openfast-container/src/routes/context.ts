@@ -22,8 +22,26 @@ export interface RouteContext {
 
 /** Error answers a route documents, all `DispatchErrorResponse`. */
 export function errorResponses(...codes: number[]): Record<number, TSchema> {
-  return Object.fromEntries(codes.map((c) => [c, DispatchErrorResponse]))
+  return Object.fromEntries(codes.map((c) => [c, inline(DispatchErrorResponse)]))
 }
 
 /** Every authenticated route documents the bearer scheme in OpenAPI. */
 export const bearerSecurity = [{ bearerAuth: [] }]
+
+/**
+ * A copy of a shared schema without `$id`s. The same contract appears nested in several route schemas
+ * (`SimulationStatus` in the status list and alone); fast-json-stringify and the OpenAPI generator refuse two
+ * schemas with one `$id`, so route schemas carry them inline.
+ */
+export function inline<T extends TSchema>(schema: T): T {
+  const copy = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(copy)
+    if (value === null || typeof value !== 'object') return value
+    const out: Record<string | symbol, unknown> = {}
+    for (const key of Reflect.ownKeys(value)) {
+      if (key !== '$id') out[key] = copy((value as Record<string | symbol, unknown>)[key])
+    }
+    return out
+  }
+  return copy(schema) as T
+}

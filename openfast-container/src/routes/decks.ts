@@ -2,7 +2,7 @@ import { DeckUploadResponse } from '@edgetwin/shared-schemas'
 import type { MultipartFile } from '@fastify/multipart'
 import { DispatchError } from '../errors.js'
 import type { UploadedFile } from '../store/deck-store.js'
-import { bearerSecurity, type DispatchApp, errorResponses, type RouteContext } from './context.js'
+import { bearerSecurity, type DispatchApp, errorResponses, inline, type RouteContext } from './context.js'
 
 /** The OpenAPI description of the multipart body (documentation only: the parts are checked as they stream). */
 const DeckUploadBody = {
@@ -36,7 +36,7 @@ export function registerDeckRoutes(app: DispatchApp, ctx: RouteContext): void {
         security: bearerSecurity,
         consumes: ['multipart/form-data'],
         body: DeckUploadBody,
-        response: { 201: DeckUploadResponse, ...errorResponses(400, 401, 413, 415, 429) },
+        response: { 201: inline(DeckUploadResponse), ...errorResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request, reply) => {

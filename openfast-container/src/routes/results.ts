@@ -11,7 +11,7 @@ import {
 import { RESULT_FILE_NAMES, RESULT_FILES, type ResultFileName } from '../engines/engine.js'
 import { DispatchError } from '../errors.js'
 import { resolveInside } from '../paths.js'
-import { bearerSecurity, type DispatchApp, errorResponses, type RouteContext } from './context.js'
+import { bearerSecurity, type DispatchApp, errorResponses, inline, type RouteContext } from './context.js'
 
 const IdParams = Type.Object({ id: SimulationId }, { additionalProperties: false })
 const FileParams = Type.Object(
@@ -52,7 +52,7 @@ export function registerResultRoutes(app: DispatchApp, ctx: RouteContext): void 
         tags: ['results'],
         security: bearerSecurity,
         params: IdParams,
-        response: { 200: SimulationResults, ...errorResponses(400, 401, 404, 409) },
+        response: { 200: inline(SimulationResults), ...errorResponses(400, 401, 404, 409) },
       },
     },
     async (request) => {
@@ -74,7 +74,7 @@ export function registerResultRoutes(app: DispatchApp, ctx: RouteContext): void 
         tags: ['results'],
         security: bearerSecurity,
         params: IdParams,
-        response: { 200: SimulationSummary, ...errorResponses(400, 401, 404, 409) },
+        response: { 200: inline(SimulationSummary), ...errorResponses(400, 401, 404, 409) },
       },
     },
     async (request) => {
@@ -120,8 +120,8 @@ export function registerResultRoutes(app: DispatchApp, ctx: RouteContext): void 
         summary: "copy a finished simulation's results to the object store (S3, or a local folder) and answer with the keys",
         tags: ['results'],
         security: bearerSecurity,
-        body: UploadResultsRequest,
-        response: { 200: UploadResultsResponse, ...errorResponses(400, 401, 404, 409, 413) },
+        body: inline(UploadResultsRequest),
+        response: { 200: inline(UploadResultsResponse), ...errorResponses(400, 401, 404, 409, 413) },
       },
     },
     async (request) => {

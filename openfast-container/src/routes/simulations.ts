@@ -1,25 +1,46 @@
 import {
+  DeckSimulationRequest,
   ExecuteRequest,
   ExecuteResponse,
   OptionalSimulationIdQuery,
   SimulationIdQuery,
+  SimulationRequest,
   SimulationStatus,
   SimulationStatusList,
   Type,
 } from '@edgetwin/shared-schemas'
-import { bearerSecurity, type DispatchApp, errorResponses, type RouteContext } from './context.js'
+import { Compile } from 'typebox/compile'
+import { DispatchError } from '../errors.js'
+import { bearerSecurity, type DispatchApp, errorResponses, inline, type RouteContext } from './context.js'
 
 /** `PUT /execute`, `GET /status`, `DELETE /simulation`: the reference architecture's dispatch API. */
+const parametric = Compile(inline(SimulationRequest))
+const deck = Compile(inline(DeckSimulationRequest))
+
+function validateExecuteBody(value: unknown): { value?: unknown; error?: Error } {
+  const check = value !== null && typeof value === 'object' && 'deckId' in value ? deck : parametric
+  if (check.Check(value)) return { value }
+  const details = check
+    .Errors(value)
+    .filter((e) => e.keyword !== 'boolean')
+    .slice(0, 10)
+    .map((e) => `body${e.instancePath} ${e.message}${e.keyword === 'additionalProperties' ? ` (${JSON.stringify(e.params)})` : ''}`)
+  return { error: new DispatchError('DISPATCH_INVALID_REQUEST', `invalid request: ${details.join('; ')}`) }
+}
+
 export function registerSimulationRoutes(app: DispatchApp, ctx: RouteContext): void {
   app.put(
     '/execute',
     {
+      // The body is one of two shapes; validate against the one it claims (a deckId or not), so that the error
+      // names the fields of that shape instead of listing both alternatives.
+      validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? validateExecuteBody : () => true),
       schema: {
         summary: 'start a simulation (parametric, or of an uploaded deck); answers 202 with its id',
         tags: ['simulations'],
         security: bearerSecurity,
-        body: ExecuteRequest,
-        response: { 202: ExecuteResponse, ...errorResponses(400, 401, 413, 429) },
+        body: inline(ExecuteRequest),
+        response: { 202: inline(ExecuteResponse), ...errorResponses(400, 401, 413, 429) },
       },
     },
     async (request, reply) => {
@@ -42,8 +63,8 @@ export function registerSimulationRoutes(app: DispatchApp, ctx: RouteContext): v
         summary: 'status of every simulation, or of one with ?id=',
         tags: ['simulations'],
         security: bearerSecurity,
-        querystring: OptionalSimulationIdQuery,
-        response: { 200: Type.Union([SimulationStatus, SimulationStatusList]), ...errorResponses(400, 401, 404) },
+        querystring: inline(OptionalSimulationIdQuery),
+        response: { 200: inline(Type.Union([SimulationStatus, SimulationStatusList])), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => (request.query.id !== undefined ? ctx.manager.get(request.query.id) : { simulations: ctx.manager.list() }),
@@ -56,8 +77,8 @@ export function registerSimulationRoutes(app: DispatchApp, ctx: RouteContext): v
         summary: 'cancel a simulation if it is queued or running, and delete its files',
         tags: ['simulations'],
         security: bearerSecurity,
-        querystring: SimulationIdQuery,
-        response: { 200: SimulationStatus, ...errorResponses(400, 401, 404) },
+        querystring: inline(SimulationIdQuery),
+        response: { 200: inline(SimulationStatus), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => ctx.manager.delete(request.query.id),

@@ -1,0 +1,81 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildApp, type DispatchApp, type DispatchDeps, parseDispatchConfig } from '@edgetwin/openfast-container'
+import { formatOutFile, runSimulation } from '@edgetwin/turbine-model'
+import pino from 'pino'
+
+export const TOKEN = 'test-token-0123456789abcdef'
+export const AUTH = { authorization: `Bearer ${TOKEN}` }
+export const silentLog = pino({ level: 'silent' })
+
+export async function tempDir(prefix = 'edgetwin-dispatch-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/** A real OpenFAST-format `.out` file (from the reduced-order model) that the fake executable copies into place. */
+export async function writeOutFixture(path: string, durationS = 5): Promise<void> {
+  const output = runSimulation({ windSpeedMps: 14, durationS, outputDtS: 0.1 })
+  await writeFile(path, formatOutFile(output, 'fixture for the fake openfast executable'))
+}
+
+/**
+ * Writes a small executable standing in for `openfast`: a POSIX shell script whose body the test gives.
+ * `$1` is the entry .fst path the engine passes; `${1%.fst}.out` is where OpenFAST writes its output.
+ */
+export async function writeFakeOpenfast(dir: string, body: string, name = 'openfast'): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, `#!/bin/sh\n${body}\n`)
+  await chmod(path, 0o755)
+  return path
+}
+
+/** A fake openfast that prints OpenFAST's status lines, then copies `fixture` to `<RootName>.out`. */
+export function succeedingScript(fixture: string, extra = ''): string {
+  return [
+    'echo " OpenFAST (v4.1.2)"',
+    `printf ' Timestep: 1 of 4 seconds.\\r Timestep: 2 of 4 seconds.\\r'`,
+    'sleep 0.05',
+    `printf ' Timestep: 3 of 4 seconds.\\r Timestep: 4 of 4 seconds.\\n'`,
+    extra,
+    `cp '${fixture}' "\${1%.fst}.out"`,
+    'echo " OpenFAST terminated normally."',
+  ].join('\n')
+}
+
+export function testConfig(dataDir: string, overrides: Record<string, unknown> = {}, openfastExecutable = '/nonexistent/openfast') {
+  const { limits, openfast, ...rest } = overrides as { limits?: object; openfast?: object }
+  return parseDispatchConfig({
+    dataDir,
+    logLevel: 'silent',
+    limits: { maxConcurrentRuns: 2, maxQueuedRuns: 4, killGraceMs: 500, ...limits },
+    openfast: { executable: openfastExecutable, controllerLibraryPath: '/opt/rosco/libdiscon.so', ...openfast },
+    ...rest,
+  })
+}
+
+export async function testApp(
+  dataDir: string,
+  overrides: Record<string, unknown> = {},
+  openfastExecutable?: string,
+  deps: Partial<DispatchDeps> = {},
+): Promise<DispatchApp> {
+  return buildApp(testConfig(dataDir, overrides, openfastExecutable), { bearerTokens: [TOKEN], log: silentLog, ...deps })
+}
+
+/** Polls `GET /status?id=` until the run leaves QUEUED/RUNNING. */
+export async function waitForFinish(
+  app: DispatchApp,
+  id: string,
+  timeoutMs = 30_000,
+): Promise<{ state: string; error?: string; progress: number }> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const res = await app.inject({ method: 'GET', url: `/status?id=${id}`, headers: AUTH })
+    const body = res.json()
+    if (body.state !== 'QUEUED' && body.state !== 'RUNNING') return body
+    if (Date.now() > deadline) throw new Error(`simulation ${id} still ${body.state} after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
