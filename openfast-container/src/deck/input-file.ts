@@ -53,8 +53,8 @@ export function unquote(value: string): string {
 }
 
 /**
- * Replaces the values of the named fields. A shorter new value is right-aligned in the old value's width so the
- * name column stays where it was; a longer one pushes the rest of the line right. Every field must exist.
+ * Replaces the values of the named fields. A value that fits is aligned in the old value's width (right-aligned when the
+ * old one was indented, as OpenFAST's numbers are) so the name column stays put; a longer one pushes it right. Every field must exist.
  */
 export function setInputValues(
   text: string,
@@ -67,7 +67,9 @@ export function setInputValues(
     const found = locate(lines, name, format)
     if (!found) throw missing(name, fileLabel)
     const width = found.before.length + found.value.length
-    const head = format === 'discon' ? `${found.before}${newValue}`.padEnd(width) : `${found.before}${newValue}`.padStart(width)
+    let head: string
+    if (format === 'discon' || found.before.length === 0) head = `${found.before}${newValue}`.padEnd(width)
+    else head = newValue.length < width ? newValue.padStart(width) : ` ${newValue}`
     lines[found.lineIndex] = `${head}${found.after}`
   }
   return lines.join('\n')
