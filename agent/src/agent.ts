@@ -164,6 +164,7 @@ class EdgeAgent implements Agent {
       logger: this.log,
       mqtt: this.mqtt,
       dataDir: this.config.dataDir,
+      ...(this.deps.env ? { env: this.deps.env } : {}),
       accept: (stream, record) => this.accept(stream, record),
       onAccepted: (l) => this.onAccepted(l),
     }

@@ -11,6 +11,8 @@ export interface AgentHost {
   readonly logger: Logger
   readonly mqtt: MqttSession
   readonly dataDir: string
+  /** The environment secrets named in the config are read from (AgentDeps.env). */
+  readonly env?: NodeJS.ProcessEnv
   accept<S extends StreamName>(stream: S, record: StreamRecordMap[S] | unknown): Promise<AcceptResult>
   onAccepted(listener: (stream: StreamName, record: unknown, seq: number) => void): () => void
 }

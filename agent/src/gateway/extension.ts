@@ -16,6 +16,7 @@ export const createGatewayExtension: AgentExtensionFactory = (host): GatewayExte
     dataDir: host.dataDir,
     logger: host.logger,
     emit: (stream, record) => host.accept(stream, record),
+    ...(host.env ? { secrets: { env: host.env } } : {}),
   })
   return { name: 'gateway', gateway, start: () => gateway.start(), close: () => gateway.close() }
 }
