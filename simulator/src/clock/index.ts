@@ -1,0 +1,1 @@
+export { ClockError, type ClockHandler, createVirtualClock, type VirtualClock, type VirtualClockOptions } from './virtual-clock.js'
