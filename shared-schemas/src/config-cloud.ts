@@ -78,3 +78,31 @@ export const CloudConfig = Type.Object(
   { $id: 'CloudConfig', additionalProperties: false },
 )
 export type CloudConfig = Static<typeof CloudConfig>
+
+/**
+ * The router Lambda's environment (set by the CDK stack), validated once per cold start. Secrets are not here:
+ * an InfluxDB token is read from Secrets Manager by ARN.
+ */
+export const RouterLambdaEnv = Type.Object(
+  {
+    TRACKER_NAME: Type.String({ minLength: 1, maxLength: 100 }),
+    TIMESERIES_ADAPTER: Type.Union([Type.Literal('timestream'), Type.Literal('influxdb')], { default: 'timestream' }),
+    TIMESTREAM_DATABASE: Type.Optional(Type.String({ minLength: 1 })),
+    TIMESTREAM_TABLE: Type.Optional(Type.String({ minLength: 1 })),
+    INFLUX_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+    INFLUX_BUCKET: Type.Optional(Type.String({ minLength: 1 })),
+    INFLUX_ORG: Type.Optional(Type.String({ minLength: 1 })),
+    DELIVERY_STREAM_NAME: Type.String({ minLength: 1 }),
+    HWM_TABLE_NAME: Type.String({ minLength: 1 }),
+    DEVICE_STATUS_TABLE_NAME: Type.String({ minLength: 1 }),
+    DEAD_LETTER_BUCKET: Type.String({ minLength: 3 }),
+    DEAD_LETTER_PREFIX: Type.String({ default: 'dead-letters' }),
+    LOG_LEVEL: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  },
+  // Lambda adds its own variables (AWS_REGION, …), so unknown keys are allowed and ignored.
+  { $id: 'RouterLambdaEnv', additionalProperties: true },
+)
+export type RouterLambdaEnv = Static<typeof RouterLambdaEnv>
