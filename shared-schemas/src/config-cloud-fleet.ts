@@ -41,8 +41,6 @@ export const EnrichedPositionEvent = Type.Object(
 )
 export type EnrichedPositionEvent = Static<typeof EnrichedPositionEvent>
 
-const Adapter = <T extends string[]>(...names: T) => Type.Union(names.map((n) => Type.Literal(n)))
-
 /** Fleet analytics: enrichment, maintenance store, object store, event archive, zones and geofences. */
 export const CloudFleetConfig = Type.Object(
   {
@@ -50,7 +48,7 @@ export const CloudFleetConfig = Type.Object(
     enabled: Type.Boolean({ default: true }),
     maintenance: Type.Object(
       {
-        adapter: Adapter('sqlite', 'dynamodb'),
+        adapter: Type.Enum(['sqlite', 'dynamodb']),
         /** SQLite file, relative to the cloud dataDir unless absolute. */
         sqliteFile: Type.String({ minLength: 1, default: 'maintenance.sqlite' }),
         tableName: Type.String({ minLength: 3, maxLength: 255, default: 'VehicleMaintenance' }),
@@ -61,7 +59,7 @@ export const CloudFleetConfig = Type.Object(
     ),
     objects: Type.Object(
       {
-        adapter: Adapter('local', 's3'),
+        adapter: Type.Enum(['local', 's3']),
         /** Local folder, relative to the cloud dataDir unless absolute. */
         root: Type.String({ minLength: 1, default: 'objects' }),
         bucket: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
