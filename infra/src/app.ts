@@ -5,8 +5,15 @@ import { type NamedQuerySpec, validateNamedQueries } from './named-queries.js'
 import { DEFAULT_ZONE_FILE, DISPATCH_DOCKERFILE, entryPath, REPO_ROOT } from './paths.js'
 import { EdgetwinStack } from './stack.js'
 
-/** What the cloud package offers for the Athena named queries, if it offers it yet. */
-export type NamedQuerySource = (zone: unknown, options: { database: string }) => unknown
+/** Names the queries need: the Glue database and the tables the crawlers make (named after the S3 prefixes). */
+export interface NamedQueryTables {
+  readonly database: string
+  readonly archiveTable: string
+  readonly enrichedTable: string
+}
+
+/** Builds the named queries for a GeoJSON zone (the cloud package's analytics, when it offers them). */
+export type NamedQuerySource = (zoneGeoJson: unknown, tables: NamedQueryTables) => unknown
 
 /**
  * The cloud package's `athenaNamedQueries(zone, options)`, or undefined when it does not export one. Loaded by a
@@ -15,8 +22,15 @@ export type NamedQuerySource = (zone: unknown, options: { database: string }) =>
 export async function loadNamedQuerySource(): Promise<NamedQuerySource | undefined> {
   const specifier = '@edgetwin/cloud'
   const mod = (await import(specifier)) as Record<string, unknown>
-  return typeof mod.athenaNamedQueries === 'function' ? (mod.athenaNamedQueries as NamedQuerySource) : undefined
+  const queries = mod.athenaNamedQueries
+  const zoneFromGeoJson = mod.zoneFromGeoJson
+  if (typeof queries !== 'function' || typeof zoneFromGeoJson !== 'function') return undefined
+  // athenaNamedQueries(zone: Zone, options) takes the cloud package's parsed zone, not raw GeoJSON.
+  return (geoJson, tables) => queries(zoneFromGeoJson(geoJson, 'ulez-2021-expansion'), tables)
 }
+
+/** The lake's defaults: database `edgetwin`, crawlers over the `positions/` and `enriched/` prefixes. */
+export const NAMED_QUERY_TABLES: NamedQueryTables = { database: 'edgetwin', archiveTable: 'positions', enrichedTable: 'enriched' }
 
 export interface BuildAppOptions {
   readonly app?: App
@@ -28,13 +42,17 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Edge
   const app = options.app ?? new App()
   const context = readContext((key) => app.node.tryGetContext(key))
   const zone: unknown = JSON.parse(readFileSync(DEFAULT_ZONE_FILE, 'utf8'))
-  const database = 'edgetwin'
   const namedQueries = options.namedQuerySource
-    ? validateNamedQueries(options.namedQuerySource(zone, { database }), '@edgetwin/cloud athenaNamedQueries')
+    ? validateNamedQueries(options.namedQuerySource(zone, NAMED_QUERY_TABLES), '@edgetwin/cloud athenaNamedQueries')
     : []
   const stack = new EdgetwinStack(app, context.stackName, {
     description: 'edgetwin: IoT ingest, fleet location analytics and the turbine digital twin',
-    entries: { router: entryPath('router'), enrichment: entryPath('enrichment'), detector: entryPath('detector'), postProcessor: entryPath('postProcessor') },
+    entries: {
+      router: entryPath('router'),
+      enrichment: entryPath('enrichment'),
+      detector: entryPath('detector'),
+      postProcessor: entryPath('postProcessor'),
+    },
     imageDirectory: REPO_ROOT,
     imageFile: DISPATCH_DOCKERFILE,
     zone,

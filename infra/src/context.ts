@@ -11,7 +11,10 @@ export interface AppContext {
 export function readContext(get: (key: string) => unknown): AppContext {
   const timeSeries = String(get('timeSeries') ?? 'timestream')
   if (!(TIME_SERIES_ENGINES as readonly string[]).includes(timeSeries)) {
-    throw new InfraError('INFRA_CONTEXT_INVALID', `context timeSeries must be one of ${TIME_SERIES_ENGINES.join(', ')}; received '${timeSeries}'`)
+    throw new InfraError(
+      'INFRA_CONTEXT_INVALID',
+      `context timeSeries must be one of ${TIME_SERIES_ENGINES.join(', ')}; received '${timeSeries}'`,
+    )
   }
   const rawBasic = String(get('basicIngest') ?? 'false')
   if (rawBasic !== 'true' && rawBasic !== 'false') {

@@ -38,7 +38,8 @@ function signedArea2(ring: Ring): number {
 }
 
 function toRing(raw: unknown, where: string): Ring {
-  if (!Array.isArray(raw) || raw.length < 4) fail(`zone: ${where} must have at least 4 positions; received ${Array.isArray(raw) ? raw.length : typeof raw}`)
+  if (!Array.isArray(raw) || raw.length < 4)
+    fail(`zone: ${where} must have at least 4 positions; received ${Array.isArray(raw) ? raw.length : typeof raw}`)
   const ring = raw.map((p, i): [number, number] => {
     const [lon, lat] = Array.isArray(p) ? (p as unknown[]) : []
     if (typeof lon !== 'number' || typeof lat !== 'number' || Math.abs(lon) > 180 || Math.abs(lat) > 90) {

@@ -25,6 +25,7 @@ const PANELS = [
 
 export function turbineDashboard(options: TurbineDashboardOptions) {
   const source = `"${options.database}"."${options.table}"`
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana dashboard variable, resolved by Grafana
   const datasource = { type: 'grafana-timestream-datasource', uid: '${datasource}' }
   const timeSeriesPanel = (p: (typeof PANELS)[number], index: number) => ({
     id: index + 1,
@@ -72,7 +73,12 @@ export function turbineDashboard(options: TurbineDashboardOptions) {
     refresh: '1m',
     templating: {
       list: [
-        { name: 'datasource', type: 'datasource', query: 'grafana-timestream-datasource', current: { text: options.datasourceName ?? 'Amazon Timestream' } },
+        {
+          name: 'datasource',
+          type: 'datasource',
+          query: 'grafana-timestream-datasource',
+          current: { text: options.datasourceName ?? 'Amazon Timestream' },
+        },
         {
           name: 'turbine',
           type: 'query',

@@ -35,10 +35,7 @@ export interface EdgetwinFunctionProps {
 export function assertNodeRuntime(where: string, runtime: lambda.Runtime): void {
   const match = /^nodejs(\d+)\.x$/.exec(runtime.name)
   if (runtime.family !== lambda.RuntimeFamily.NODEJS || !match || Number(match[1]) < MIN_NODE_MAJOR) {
-    throw new InfraError(
-      'INFRA_INVALID_PROP',
-      `${where}: runtime must be nodejs${MIN_NODE_MAJOR}.x or newer; received '${runtime.name}'`,
-    )
+    throw new InfraError('INFRA_INVALID_PROP', `${where}: runtime must be nodejs${MIN_NODE_MAJOR}.x or newer; received '${runtime.name}'`)
   }
 }
 
@@ -72,7 +69,8 @@ export function edgetwinFunction(scope: Construct, id: string, props: EdgetwinFu
       target: `node${MIN_NODE_MAJOR}`,
       mainFields: ['module', 'main'],
       // ESM bundles still meet CommonJS dependencies that call require(); give them one.
-      banner: "import { createRequire as __edgetwinCreateRequire } from 'node:module';const require = __edgetwinCreateRequire(import.meta.url);",
+      banner:
+        "import { createRequire as __edgetwinCreateRequire } from 'node:module';const require = __edgetwinCreateRequire(import.meta.url);",
       externalModules: ['@aws-sdk/*'],
       esbuildArgs: { '--conditions': '@edgetwin/source' },
       sourceMap: true,

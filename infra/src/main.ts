@@ -5,6 +5,9 @@ import { buildApp, loadNamedQuerySource } from './app.js'
 const namedQuerySource = await loadNamedQuerySource()
 const { app, stack } = buildApp({ namedQuerySource })
 if (!namedQuerySource) {
-  Annotations.of(stack).addWarningV2('edgetwin:no-named-queries', '@edgetwin/cloud exports no athenaNamedQueries yet: the workgroup has no named queries')
+  Annotations.of(stack).addWarningV2(
+    'edgetwin:no-named-queries',
+    '@edgetwin/cloud exports no athenaNamedQueries yet: the workgroup has no named queries',
+  )
 }
 app.synth()

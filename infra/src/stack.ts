@@ -1,7 +1,7 @@
+import { type CloudConfig, parseConfig, validators } from '@edgetwin/shared-schemas'
 import { Stack, type StackProps } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
-import { type CloudConfig, parseConfig, validators } from '@edgetwin/shared-schemas'
 import type { Construct } from 'constructs'
 import { DeadLetters } from './constructs/dead-letters.js'
 import { Ingest } from './constructs/ingest.js'

@@ -18,11 +18,14 @@ export function ulezZone(): unknown {
  * A stack built from the fixtures in a temporary output folder. `bundle: false` skips esbuild
  * (`aws:cdk:bundling-stacks`), for tests that only look at the template's shape.
  */
-export function fixtureStack(overrides: Partial<EdgetwinStackProps> = {}, options: { bundle?: boolean; context?: Record<string, unknown> } = {}) {
+export function fixtureStack(
+  overrides: Partial<EdgetwinStackProps> = {},
+  options: { bundle?: boolean; validate?: boolean; context?: Record<string, unknown> } = {},
+) {
   const outdir = mkdtempSync(join(tmpdir(), 'edgetwin-cdk-'))
   const context: Record<string, unknown> = { ...options.context }
   if (options.bundle === false) context['aws:cdk:bundling-stacks'] = []
-  const app = new App({ outdir, context })
+  const app = new App({ outdir, context, builtinCloudFormationValidation: options.validate ?? false })
   const stack = new EdgetwinStack(app, 'Test', {
     entries: { router: FIXTURE_HANDLER, enrichment: FIXTURE_HANDLER, detector: FIXTURE_HANDLER, postProcessor: FIXTURE_HANDLER },
     imageDirectory: FIXTURE_IMAGE_DIR,

@@ -4,6 +4,7 @@ import { DEVICE_KINDS, type DeviceKind, STREAMS, type StreamName, TELEMETRY_ROOT
  * The policy variable IoT Core replaces with the name of the thing whose certificate opened the connection
  * (AWS IoT developer guide, "Thing policy variables"). Every resource below is scoped by it.
  */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, substituted by IoT Core, not by JavaScript
 export const THING_NAME_VARIABLE = '${iot:Connection.Thing.ThingName}'
 
 export interface DevicePolicyDocumentOptions {

@@ -1,13 +1,13 @@
+import { TELEMETRY_FILTER } from '@edgetwin/shared-schemas'
 import { Duration, Stack } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as iot from 'aws-cdk-lib/aws-iot'
 import * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
-import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources'
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
-import { TELEMETRY_FILTER } from '@edgetwin/shared-schemas'
 import { Construct } from 'constructs'
 import { edgetwinFunction } from '../lambda.js'
 import { requireIntegerInRange, requirePattern } from '../validate.js'
@@ -104,6 +104,8 @@ export class Ingest extends Construct {
         sql: `SELECT * FROM '${TELEMETRY_FILTER}'`,
         awsIotSqlVersion: '2016-03-23',
         ruleDisabled: false,
+        // `${topic()}` is an IoT SQL substitution template: each record's partition key is its MQTT topic.
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: evaluated by the IoT rules engine
         actions: [{ kinesis: { streamName: this.stream.streamName, partitionKey: '${topic()}', roleArn: ruleRole.roleArn } }],
         errorAction: { sqs: { queueUrl: props.deadLetterQueue.queueUrl, roleArn: ruleRole.roleArn, useBase64: false } },
       },

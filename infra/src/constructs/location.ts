@@ -47,9 +47,10 @@ export class FleetLocation extends Construct {
       description: 'edgetwin zones (ULEZ)',
     })
     // ENTER/EXIT events for the collection's geofences come from associating it with the tracker.
-    new location.CfnTrackerConsumer(this, 'Consumer', { trackerName: this.trackerName, consumerArn: this.collection.attrArn }).addResourceDependency(
-      this.tracker,
-    )
+    new location.CfnTrackerConsumer(this, 'Consumer', {
+      trackerName: this.trackerName,
+      consumerArn: this.collection.attrArn,
+    }).addResourceDependency(this.tracker)
 
     // CloudFormation has no geofence resource; PutGeofence is idempotent, so create and update are the same call.
     const collectionArn = Stack.of(this).formatArn({ service: 'geo', resource: 'geofence-collection', resourceName: collectionName })

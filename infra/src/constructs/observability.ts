@@ -50,13 +50,15 @@ export class Observability extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       })
-    this.routerErrorsAlarm = props.router.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(this, 'RouterErrors', {
-      alarmDescription: 'The router function failed invocations (Kinesis retries them; persistent failures reach the dead letters)',
-      threshold: routerErrorThreshold,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    })
+    this.routerErrorsAlarm = props.router
+      .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
+      .createAlarm(this, 'RouterErrors', {
+        alarmDescription: 'The router function failed invocations (Kinesis retries them; persistent failures reach the dead letters)',
+        threshold: routerErrorThreshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
     this.iteratorAgeAlarm = props.stream
       .metricGetRecordsIteratorAgeMilliseconds({ period: Duration.minutes(1), statistic: 'Maximum' })
       .createAlarm(this, 'IteratorAge', {

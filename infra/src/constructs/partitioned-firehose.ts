@@ -1,5 +1,5 @@
-import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose'
 import * as iam from 'aws-cdk-lib/aws-iam'
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs'

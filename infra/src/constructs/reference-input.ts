@@ -22,6 +22,8 @@ export const REFERENCE_INPUT_TEMPLATE =
  * paths and reformat the template.
  */
 export class ReferenceInputTransformer extends events.RuleTargetInput {
+  // RuleTargetInput's constructor is protected; this one is public so that targets can be given an instance.
+  // biome-ignore lint/complexity/noUselessConstructor: widens the protected constructor to public
   constructor() {
     super()
   }

@@ -1,9 +1,9 @@
+import type { CloudConfig } from '@edgetwin/shared-schemas'
 import { RemovalPolicy, Stack } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import * as timestream from 'aws-cdk-lib/aws-timestream'
-import type { CloudConfig } from '@edgetwin/shared-schemas'
 import { Construct } from 'constructs'
 import { InfraError } from '../errors.js'
 import { requireIntegerInRange, requireOneOf, requirePattern } from '../validate.js'
@@ -88,7 +88,13 @@ export class TurbineTimeSeries extends Construct {
     const storageGiB = props.influxStorageGiB ?? 20
     requireIntegerInRange(where, 'influxStorageGiB', storageGiB, 20, 16_384)
     const name = this.databaseName.replace(/[^a-zA-Z0-9-]/g, '-')
-    requirePattern(where, 'databaseName (as instance name)', name, /^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$/, 'a name that starts with a letter')
+    requirePattern(
+      where,
+      'databaseName (as instance name)',
+      name,
+      /^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$/,
+      'a name that starts with a letter',
+    )
     const password = new secretsmanager.Secret(this, 'AdminPassword', {
       description: 'edgetwin InfluxDB initial admin password',
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
@@ -113,7 +119,13 @@ export class TurbineTimeSeries extends Construct {
     this.influx.applyRemovalPolicy(removalPolicy)
     this.configFragment = {
       adapter: 'influxdb',
-      influx: { url: `https://${this.influx.attrEndpoint}:8086`, apiVersion: 2, org: 'edgetwin', bucket: this.tableName, tokenEnv: 'EDGETWIN_INFLUX_TOKEN' },
+      influx: {
+        url: `https://${this.influx.attrEndpoint}:8086`,
+        apiVersion: 2,
+        org: 'edgetwin',
+        bucket: this.tableName,
+        tokenEnv: 'EDGETWIN_INFLUX_TOKEN',
+      },
     }
   }
 
@@ -125,12 +137,21 @@ export class TurbineTimeSeries extends Construct {
   /** Lets `grantee` write records (and, with `read`, query them); for InfluxDB also opens the port to its security group. */
   grantAccess(grantee: iam.IGrantable & Partial<ec2.IConnectable>, access: 'write' | 'read'): void {
     if (this.influx) {
-      iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.influx.attrInfluxAuthParametersSecretArn] })
-      if (grantee.connections && this.influxSecurityGroup) this.influxSecurityGroup.connections.allowFrom(grantee.connections, ec2.Port.tcp(8086))
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['secretsmanager:GetSecretValue'],
+        resourceArns: [this.influx.attrInfluxAuthParametersSecretArn],
+      })
+      if (grantee.connections && this.influxSecurityGroup)
+        this.influxSecurityGroup.connections.allowFrom(grantee.connections, ec2.Port.tcp(8086))
       return
     }
     const stack = Stack.of(this)
-    const tableArn = stack.formatArn({ service: 'timestream', resource: 'database', resourceName: `${this.databaseName}/table/${this.tableName}` })
+    const tableArn = stack.formatArn({
+      service: 'timestream',
+      resource: 'database',
+      resourceName: `${this.databaseName}/table/${this.tableName}`,
+    })
     const actions = access === 'write' ? ['timestream:WriteRecords'] : ['timestream:Select', 'timestream:DescribeTable']
     iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [tableArn] })
     // DescribeEndpoints supports no resource-level permission (Timestream, "Actions, resources and condition keys").

@@ -1,0 +1,103 @@
+import { App, Stack } from 'aws-cdk-lib'
+import { Match, Template } from 'aws-cdk-lib/assertions'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
+import { describe, expect, it } from 'vitest'
+import { DeadLetters } from './constructs/dead-letters.js'
+import { Ingest } from './constructs/ingest.js'
+import { DataLake } from './constructs/lake.js'
+import { FleetLocation } from './constructs/location.js'
+import { TurbineTimeSeries } from './constructs/time-series.js'
+import { readContext } from './context.js'
+import { edgetwinFunction } from './lambda.js'
+import { validateNamedQueries } from './named-queries.js'
+import { FIXTURE_HANDLER, fixtureStack } from './test-support.js'
+
+// Construction-time validation: nothing here synthesizes a template except the InfluxDB variant.
+const scope = () => new Stack(new App(), 'V')
+
+describe('construction-time validation', () => {
+  it('names the prop, the value received and the range allowed', () => {
+    const stack = scope()
+    const dlq = new DeadLetters(stack, 'Dlq').queue
+    expect(() => new Ingest(stack, 'Ingest', { routerEntry: FIXTURE_HANDLER, deadLetterQueue: dlq, batchSize: 0 })).toThrow(
+      'V/Ingest: batchSize must be an integer from 1 to 10000; received 0',
+    )
+    expect(() => new Ingest(stack, 'Ingest2', { routerEntry: FIXTURE_HANDLER, deadLetterQueue: dlq, ruleName: 'bad-name' })).toThrow(
+      "V/Ingest2: ruleName must be 1-128 characters of [a-zA-Z0-9_]; received 'bad-name'",
+    )
+    expect(() => new DeadLetters(stack, 'Dlq2', { retentionDays: 15 })).toThrow(
+      /retentionDays must be an integer from 1 to 14; received 15/,
+    )
+    expect(() => new DataLake(stack, 'Lake', { infrequentAccessAfterDays: 10 })).toThrow(
+      /infrequentAccessAfterDays must be an integer from 30/,
+    )
+    expect(() => new DataLake(stack, 'Lake2', { infrequentAccessAfterDays: 60, glacierAfterDays: 40 })).toThrow(
+      'V/Lake2: infrequentAccessAfterDays (60) must not exceed glacierAfterDays (40)',
+    )
+    expect(() => new FleetLocation(stack, 'Loc', { trackerName: 'no spaces' })).toThrow(
+      /trackerName must be 1-100 characters.*received 'no spaces'/,
+    )
+  })
+
+  it('refuses Lambda runtimes older than nodejs20.x or not Node.js at all', () => {
+    const stack = scope()
+    expect(() => edgetwinFunction(stack, 'Old', { entry: FIXTURE_HANDLER, runtime: lambda.Runtime.NODEJS_18_X })).toThrow(
+      "V/Old: runtime must be nodejs20.x or newer; received 'nodejs18.x'",
+    )
+    expect(() => edgetwinFunction(stack, 'Py', { entry: FIXTURE_HANDLER, runtime: lambda.Runtime.PYTHON_3_12 })).toThrow(
+      /received 'python3.12'/,
+    )
+  })
+
+  it('requires a VPC for InfluxDB and an engine it knows', () => {
+    const stack = scope()
+    expect(() => new TurbineTimeSeries(stack, 'Ts', { engine: 'influxdb' })).toThrow(
+      "V/Ts: vpc is required when engine is 'influxdb'; received none",
+    )
+    expect(() => new TurbineTimeSeries(stack, 'Ts2', { engine: 'sqlite' as never })).toThrow(
+      /engine must be one of timestream, influxdb; received 'sqlite'/,
+    )
+  })
+
+  it('reads the context flags and rejects unknown values', () => {
+    const ctx = (values: Record<string, string>) => readContext((k) => values[k])
+    expect(ctx({})).toEqual({ timeSeries: 'timestream', basicIngest: false, stackName: 'Edgetwin' })
+    expect(ctx({ timeSeries: 'influxdb', basicIngest: 'true' })).toMatchObject({ timeSeries: 'influxdb', basicIngest: true })
+    expect(() => ctx({ timeSeries: 'influx' })).toThrow("context timeSeries must be one of timestream, influxdb; received 'influx'")
+    expect(() => ctx({ basicIngest: 'yes' })).toThrow("context basicIngest must be true or false; received 'yes'")
+  })
+
+  it('checks named queries against the Athena limits', () => {
+    expect(() => validateNamedQueries({}, 'src')).toThrow(/expected an array/)
+    expect(() => validateNamedQueries([{ name: '', description: 'd', queryString: 'q' }], 'src')).toThrow(
+      'src: query 0 name must be a string of 1-128 characters; received 0 characters',
+    )
+    const q = { name: 'a', description: 'd', queryString: 'q' }
+    expect(() => validateNamedQueries([q, q], 'src')).toThrow("query name 'a' appears twice")
+  })
+})
+
+describe('context timeSeries=influxdb', () => {
+  it('deploys Timestream for InfluxDB in private subnets instead of a LiveAnalytics table', () => {
+    const built = fixtureStack({ timeSeries: 'influxdb' }, { bundle: false })
+    try {
+      const template = Template.fromStack(built.stack)
+      template.resourceCountIs('AWS::Timestream::Table', 0)
+      template.resourceCountIs('AWS::Timestream::Database', 0)
+      template.hasResourceProperties('AWS::Timestream::InfluxDBInstance', {
+        PubliclyAccessible: false,
+        DeploymentType: 'SINGLE_AZ',
+        Port: 8086,
+        Password: {
+          'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: Match.stringLikeRegexp('AdminPassword') }, ':SecretString:::}}']],
+        },
+      })
+      // The router then runs in the VPC and may reach port 8086 of the instance's security group only.
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: 'tcp', FromPort: 8086, ToPort: 8086 })
+      const config = built.stack.cloudConfig
+      expect(config.timeSeries.adapter).toBe('influxdb')
+    } finally {
+      built.cleanup()
+    }
+  })
+})
