@@ -79,3 +79,31 @@ export async function waitForFinish(
     await new Promise((r) => setTimeout(r, 25))
   }
 }
+
+/** A multipart/form-data body; `disposition` overrides the raw Content-Disposition parameters of a part. */
+export function multipartBody(parts: { filename: string; content: string | Buffer; disposition?: string }[]): {
+  payload: Buffer
+  headers: Record<string, string>
+} {
+  const boundary = '----edgetwinTestBoundary7MA4YWxkTrZu0gW'
+  const chunks: Buffer[] = []
+  for (const p of parts) {
+    const disposition = p.disposition ?? `form-data; name="file"; filename="${p.filename}"`
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`, 'latin1'),
+    )
+    chunks.push(Buffer.isBuffer(p.content) ? p.content : Buffer.from(p.content, 'latin1'))
+    chunks.push(Buffer.from('\r\n'))
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`))
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}
+
+/** The template deck's files as upload parts (`Airfoils/...` keep their folder). */
+export async function templateDeckParts(deckDir: string): Promise<{ filename: string; content: Buffer }[]> {
+  const { readdir, readFile } = await import('node:fs/promises')
+  const { relative } = await import('node:path')
+  const entries = await readdir(deckDir, { recursive: true, withFileTypes: true })
+  const files = entries.filter((e) => e.isFile() && e.name !== 'ATTRIBUTION.md').map((e) => join(e.parentPath, e.name))
+  return Promise.all(files.map(async (f) => ({ filename: relative(deckDir, f), content: await readFile(f) })))
+}

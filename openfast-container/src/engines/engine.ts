@@ -22,6 +22,8 @@ export interface EngineResult {
 export interface SimulationEngine {
   readonly name: SimulationEngineName
   readonly version: string
+  /** Refuses, before it is queued, a request this engine cannot run (throws a DispatchError). */
+  check?(request: ExecuteRequest): void
   run(job: EngineRun): Promise<EngineResult>
 }
 

@@ -24,6 +24,15 @@ export function createOpenfastEngine(o: OpenfastEngineOptions): SimulationEngine
   return {
     name: 'openfast',
     version: o.version,
+    check(request) {
+      if (!('deckId' in request) && (request.turbulenceIntensity ?? 0) > 0) {
+        // A turbulent OpenFAST run needs a TurbSim full-field file, which this server cannot generate.
+        throw new DispatchError(
+          'DISPATCH_INVALID_REQUEST',
+          `turbulenceIntensity ${request.turbulenceIntensity} needs a TurbSim wind file with the openfast engine: upload a deck that includes one, or use engine rotor-model`,
+        )
+      }
+    },
     async run(job: EngineRun): Promise<EngineResult> {
       const common = { runDir: job.runDir, entryFile: o.entryFile, controllerLibraryPath: o.controllerLibraryPath }
       const deck =

@@ -63,9 +63,7 @@ export class SimulationManager {
     if (this.#closed) throw new DispatchError('DISPATCH_CLOSED', 'the dispatch server is shutting down')
     const engine = this.#o.engines.get(request.engine)
     if (!engine) throw new DispatchError('DISPATCH_INVALID_REQUEST', `engine '${request.engine}' is not enabled on this server`)
-    if ('deckId' in request && request.engine !== 'openfast') {
-      throw new DispatchError('DISPATCH_INVALID_REQUEST', "deck runs need engine 'openfast'")
-    }
+    engine.check?.(request)
     if (this.#running >= this.#o.maxConcurrentRuns && this.#queue.length >= this.#o.maxQueuedRuns) {
       throw new DispatchError(
         'DISPATCH_QUEUE_FULL',
