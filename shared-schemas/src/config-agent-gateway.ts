@@ -77,8 +77,8 @@ export type PostgresSourceConfig = Static<typeof PostgresSourceConfig>
 export const SiteMqttSourceConfig = Type.Object(
   {
     name: SourceName,
-    /** The site broker. Omit to use the broker the gateway embeds (`embeddedBroker`). */
-    url: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|tcp|tls|ws|wss)://' })),
+    /** The site broker the plant devices publish to (MQTT 3.1.1 session, QoS 1). */
+    url: Type.String({ pattern: '^(mqtt|mqtts|tcp|tls|ws|wss)://' }),
     username: Type.Optional(Type.String()),
     password: Type.Optional(SecretRef),
     clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -151,23 +151,12 @@ export type ResidencyRule = Static<typeof ResidencyRule>
 export const ResidencyPolicy = Type.Object({ allow: Type.Array(ResidencyRule, { maxItems: 5 }) }, { additionalProperties: false })
 export type ResidencyPolicy = Static<typeof ResidencyPolicy>
 
-/** An MQTT broker the gateway embeds for plant devices (aedes, MQTT 3.1.1), on the site network only. */
-export const EmbeddedSiteBrokerConfig = Type.Object(
-  {
-    host: Type.String({ minLength: 1, default: '127.0.0.1' }),
-    port: Type.Integer({ minimum: 0, maximum: 65_535, default: 1884 }),
-  },
-  { additionalProperties: false },
-)
-export type EmbeddedSiteBrokerConfig = Static<typeof EmbeddedSiteBrokerConfig>
-
 /** The gateway profile: site sources, processing on site, write-back, and what may leave the site. */
 export const GatewayProfileConfig = Type.Object(
   {
     database: Type.Optional(GatewayDatabaseConfig),
     postgres: Type.Array(PostgresSourceConfig, { default: [], maxItems: 32 }),
     mqtt: Type.Array(SiteMqttSourceConfig, { default: [], maxItems: 32 }),
-    embeddedBroker: Type.Optional(EmbeddedSiteBrokerConfig),
     processing: GatewayProcessingConfig,
     results: GatewayResultsConfig,
     residency: ResidencyPolicy,

@@ -9,6 +9,7 @@ import { PostgresSource } from './postgres-source.js'
 import { ResultsWriter } from './results-writer.js'
 import { loadSecret, type SecretSources } from './secrets.js'
 import { createSiteDatabase, type SiteDatabase } from './site-database.js'
+import { SiteMqttSource } from './site-mqtt-source.js'
 import { type SourceStatus, SourceTracker } from './source-tracker.js'
 
 /** Hands a record to the agent; for a gateway agent this is the residency-gated accept. */
@@ -47,6 +48,8 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
   const store = new CheckpointStore(join(deps.dataDir, 'gateway'))
   const controller = new AbortController()
   const loops: Promise<void>[] = []
+  const mqttSources: SiteMqttSource[] = []
+  const timers: NodeJS.Timeout[] = []
   const trackers = new Map<string, SourceTracker>()
   const pipelines = new Map<string, SourcePipeline>()
   let db: SiteDatabase | undefined = deps.database
@@ -120,7 +123,7 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
     }
   }
 
-  return {
+  const gateway: Gateway = {
     async start() {
       if (started) return
       started = true
@@ -141,10 +144,31 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
         )
         loops.push(runPostgres(source))
       }
+      for (const sourceConfig of config.mqtt) {
+        const password = sourceConfig.password
+          ? loadSecret(sourceConfig.password, `gateway.mqtt.${sourceConfig.name}.password`, deps.secrets)
+          : undefined
+        const source = new SiteMqttSource(sourceConfig, {
+          url: sourceConfig.url,
+          ...(password !== undefined ? { password } : {}),
+          log,
+          now,
+          process: (input) => gateway.processReadings(sourceConfig.name, input),
+          retryDelayMs: config.retryDelayMs,
+          maxRetryDelayMs: config.maxRetryDelayMs,
+        })
+        source.start()
+        mqttSources.push(source)
+        // Devices that go quiet must not keep their last window open forever: close by the clock too.
+        const everyMs = Math.min(config.processing.windowS * 1000, 5000)
+        const tick = () => gateway.processReadings(sourceConfig.name, { readings: [], closeUpToMs: now() }).catch(() => {})
+        timers.push(setInterval(tick, everyMs))
+      }
     },
     async close() {
       controller.abort()
-      await Promise.allSettled(loops)
+      for (const t of timers) clearInterval(t)
+      await Promise.allSettled([...loops, ...mqttSources.map((s) => s.close())])
       if (db && !deps.database) await db.close()
       db = undefined
     },
@@ -162,4 +186,5 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
       }
     },
   }
+  return gateway
 }

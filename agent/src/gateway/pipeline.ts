@@ -44,6 +44,8 @@ export interface BatchOutcome {
 export class SourcePipeline {
   readonly #deps: PipelineDeps
   #committed: Checkpoint
+  /** Batches run one after another: each starts from the state the previous one committed. */
+  #queue: Promise<unknown> = Promise.resolve()
 
   constructor(deps: PipelineDeps) {
     this.#deps = deps
@@ -62,7 +64,13 @@ export class SourcePipeline {
     return this.#committed.aggregator.open.length
   }
 
-  async process(input: BatchInput): Promise<BatchOutcome> {
+  process(input: BatchInput): Promise<BatchOutcome> {
+    const run = this.#queue.then(() => this.#process(input))
+    this.#queue = run.catch(() => {})
+    return run
+  }
+
+  async #process(input: BatchInput): Promise<BatchOutcome> {
     const { processing } = this.#deps
     const aggregator = new WindowAggregator(
       {
