@@ -57,6 +57,7 @@ export class JobsClient {
   private offConnect: (() => void) | null = null
   private running: Promise<void> | null = null
   private again = false
+  private retryTimer: NodeJS.Timeout | null = null
   private closed = false
 
   constructor(private readonly options: JobsClientOptions) {
@@ -85,6 +86,7 @@ export class JobsClient {
   async close(): Promise<void> {
     this.closed = true
     this.offConnect?.()
+    if (this.retryTimer) clearTimeout(this.retryTimer)
     for (const [token, settle] of this.pending) {
       this.pending.delete(token)
       settle({ accepted: false, body: { code: 'InternalError', message: 'client closed', timestamp: 0 } })
@@ -106,7 +108,16 @@ export class JobsClient {
           while (!this.closed && (await this.runNext())) {}
         } while (this.again && !this.closed)
       } catch (err) {
-        if (!this.closed) this.log.warn({ err }, 'jobs loop stopped; it restarts on the next connect or notification')
+        if (!this.closed) {
+          // No reply (service down, connection lost) or a refused request: try again later, and sooner on a
+          // reconnect or a notification.
+          this.log.warn({ err }, 'jobs loop stopped; retrying')
+          this.retryTimer ??= setTimeout(() => {
+            this.retryTimer = null
+            void this.kick()
+          }, this.options.requestTimeoutMs)
+          this.retryTimer.unref?.()
+        }
       } finally {
         this.running = null
       }
