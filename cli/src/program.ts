@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerJobsCommands } from './commands/jobs.js'
 import { registerModelCommands } from './commands/model.js'
 import { registerTwinCommands } from './commands/twin.js'
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
   registerBrokerCommand(program)
   registerDemoCommand(program)
+  registerJobsCommands(program)
   registerTwinCommands(program)
   registerModelCommands(program)
   return program
