@@ -13,6 +13,7 @@ export { AIR_DENSITY_KG_M3, loadNrel5mw, NREL5MW, type Nrel5mwConstants } from '
 export { initialOperatingPoint } from './operating-point.js'
 export { formatOutFile, parseOutFile } from './out-file.js'
 export { interpolate, type PerformanceTable, parsePerformanceTable } from './performance-table.js'
+export { createRandom } from './random.js'
 export { MODEL_VERSION, type RunOptions, runSimulation } from './simulation.js'
 export {
   type ChannelStatistics,

@@ -1,0 +1,5 @@
+export type { AgentLike, ControllerView } from './agent-like.js'
+export { FarmError, type FarmErrorCode } from './errors.js'
+export { createFarm, type Farm, type FarmDeps, type FarmOptions, type FarmStats, type FarmTurbineHandle } from './farm.js'
+export type { TurbineFaults } from './farm-turbine.js'
+export { SENSOR_CHANNELS, type SensorChannel, STUCK_SENSOR_SAMPLES } from './sensors.js'
