@@ -102,7 +102,7 @@ describe('parametric deck from the NREL 5-MW template', () => {
     const kpBefore = readInputValue(disconBefore, 'PC_GS_KP', 'discon').trim().split(/\s+/).map(Number)
     const kpAfter = readInputValue(disconAfter, 'PC_GS_KP', 'discon').trim().split(/\s+/).map(Number)
     expect(kpAfter).toHaveLength(30)
-    kpAfter.forEach((k, i) => expect(k / kpBefore[i]).toBeCloseTo(0.02 / 0.01882681, 4))
+    for (const [i, k] of kpAfter.entries()) expect(k / kpBefore[i]).toBeCloseTo(0.02 / 0.01882681, 4)
   })
 
   it('refuses a turbulent openfast run without a wind file, before copying anything', async () => {

@@ -90,7 +90,7 @@ export function multipartBody(parts: { filename: string; content: string | Buffe
   for (const p of parts) {
     const disposition = p.disposition ?? `form-data; name="file"; filename="${p.filename}"`
     chunks.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`, 'latin1'),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`, 'utf8'),
     )
     chunks.push(Buffer.isBuffer(p.content) ? p.content : Buffer.from(p.content, 'latin1'))
     chunks.push(Buffer.from('\r\n'))
