@@ -6,11 +6,7 @@ export type GatewayErrorCode =
   | 'AGENT_GATEWAY_DB_UNAVAILABLE'
   | 'AGENT_GATEWAY_DB_AUTH'
   | 'AGENT_GATEWAY_QUERY_FAILED'
-  | 'AGENT_GATEWAY_WRITE_FAILED'
-  | 'AGENT_GATEWAY_ROW_INVALID'
-  | 'AGENT_GATEWAY_RESIDENCY_DENIED'
   | 'AGENT_GATEWAY_CHECKPOINT'
-  | 'AGENT_GATEWAY_MQTT'
 
 export class GatewayError extends Error {
   readonly code: GatewayErrorCode

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { DeviceEvent, GatewayAggregate, GatewayProfileConfig, StreamName } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import { CheckpointStore } from './checkpoint-store.js'
-import { isGatewayError } from './errors.js'
+import { GatewayError, isGatewayError } from './errors.js'
 import { gatewayLogger } from './log.js'
 import { type BatchInput, SourcePipeline } from './pipeline.js'
 import { PostgresSource } from './postgres-source.js'
@@ -57,7 +57,7 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
   let started = false
 
   if (config.postgres.length > 0 && !config.database && !deps.database) {
-    throw new Error('gateway: postgres sources need gateway.database')
+    throw new GatewayError('AGENT_GATEWAY_CONFIG', 'gateway.postgres sources need gateway.database (the site database to read from)')
   }
 
   const emitSourceEvent = async (type: string, severity: DeviceEvent['severity'], data: Record<string, string>) => {
