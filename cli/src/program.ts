@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { registerBrokerCommand } from './commands/broker.js'
+import { registerCloudCommands } from './commands/cloud.js'
 import { registerDemoCommand } from './commands/demo.js'
 import { registerJobsCommands } from './commands/jobs.js'
 import { registerModelCommands } from './commands/model.js'
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .description('Edge agent and cloud backend for fleets of vehicles, wind turbines and on-premises gateways')
     .showHelpAfterError()
   registerBrokerCommand(program)
+  registerCloudCommands(program)
   registerDemoCommand(program)
   registerJobsCommands(program)
   registerTwinCommands(program)

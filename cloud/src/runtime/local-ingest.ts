@@ -9,13 +9,14 @@ import type { HighWaterMarkStore } from '../router/high-water-mark.js'
 import { createRouter, type Router } from '../router/router.js'
 import { createSqliteDeadLetterStore } from '../router/sqlite-dead-letter-store.js'
 import { createSqliteHighWaterMarkStore } from '../router/sqlite-high-water-mark.js'
+import type { ArchiveStream } from '../sinks/archive/archive-stream.js'
 import { createLocalArchiveStream } from '../sinks/archive/local-archive-stream.js'
 import type { DeviceStatusStore } from '../sinks/device-status/device-status-store.js'
 import { createSqliteDeviceStatusStore } from '../sinks/device-status/sqlite-device-status-store.js'
 import { createLocalPositionTracker } from '../sinks/position-tracker/local-position-tracker.js'
 import type { PositionTracker } from '../sinks/position-tracker/position-tracker.js'
 import { createSqliteTimeSeriesStore } from '../sinks/time-series/sqlite-time-series-store.js'
-import type { TimeSeriesStore } from '../sinks/time-series/time-series-store.js'
+import type { TimeSeriesReader, TimeSeriesWriter } from '../sinks/time-series/time-series-store.js'
 import { openCloudDatabase } from './sqlite.js'
 
 export interface LocalIngestOptions {
@@ -29,14 +30,22 @@ export interface LocalIngestOptions {
   readonly archiveBufferSizeBytes?: number
   readonly archiveBufferIntervalMs?: number
   readonly now?: () => Date
+  /** Adapters chosen by configuration instead of the local ones (Location, Timestream/InfluxDB, Firehose). */
+  readonly overrides?: {
+    readonly tracker?: PositionTracker
+    readonly timeSeries?: TimeSeriesWriter & Partial<TimeSeriesReader>
+    readonly archive?: ArchiveStream
+  }
 }
 
 /** The router wired to every local adapter, files under `dataDir`. */
 export interface LocalIngest {
   readonly router: Router
   readonly tracker: PositionTracker
-  readonly timeSeries: TimeSeriesStore
-  readonly archive: ReturnType<typeof createLocalArchiveStream>
+  readonly timeSeries: TimeSeriesWriter
+  /** The store the detector and analytics read; absent when the configured store is write-only here (Timestream). */
+  readonly timeSeriesReader: TimeSeriesReader | undefined
+  readonly archive: ArchiveStream
   readonly deviceStatus: DeviceStatusStore
   readonly marks: HighWaterMarkStore
   readonly deadLetters: DeadLetterStore
@@ -52,24 +61,32 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
   const ingestDb = openCloudDatabase(join(options.dataDir, 'ingest.db'))
   const tsDb = openCloudDatabase(join(options.dataDir, 'timeseries.db'))
   const logger = options.logger
-  const tracker = createLocalPositionTracker({
-    db: ingestDb,
-    bus: options.bus,
-    logger: logger.child({ component: 'tracker' }),
-    ...(options.trackerName ? { trackerName: options.trackerName } : {}),
-    ...(options.distanceFilterM !== undefined ? { distanceFilterM: options.distanceFilterM } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  })
-  const timeSeries = createSqliteTimeSeriesStore(tsDb)
+  const o = options.overrides ?? {}
+  const tracker =
+    o.tracker ??
+    createLocalPositionTracker({
+      db: ingestDb,
+      bus: options.bus,
+      logger: logger.child({ component: 'tracker' }),
+      ...(options.trackerName ? { trackerName: options.trackerName } : {}),
+      ...(options.distanceFilterM !== undefined ? { distanceFilterM: options.distanceFilterM } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    })
+  const timeSeries = o.timeSeries ?? createSqliteTimeSeriesStore(tsDb)
+  const timeSeriesReader: TimeSeriesReader | undefined =
+    timeSeries.range && timeSeries.windows && timeSeries.alarmCounts && timeSeries.devices ? (timeSeries as TimeSeriesReader) : undefined
   const archiveRoot = join(options.dataDir, 'objects')
-  const archive = createLocalArchiveStream({
-    root: archiveRoot,
-    logger: logger.child({ component: 'archive' }),
-    ...(options.archivePrefix !== undefined ? { prefix: options.archivePrefix } : {}),
-    ...(options.archiveBufferSizeBytes !== undefined ? { bufferSizeBytes: options.archiveBufferSizeBytes } : {}),
-    ...(options.archiveBufferIntervalMs !== undefined ? { bufferIntervalMs: options.archiveBufferIntervalMs } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  })
+  const localArchive = o.archive
+    ? undefined
+    : createLocalArchiveStream({
+        root: archiveRoot,
+        logger: logger.child({ component: 'archive' }),
+        ...(options.archivePrefix !== undefined ? { prefix: options.archivePrefix } : {}),
+        ...(options.archiveBufferSizeBytes !== undefined ? { bufferSizeBytes: options.archiveBufferSizeBytes } : {}),
+        ...(options.archiveBufferIntervalMs !== undefined ? { bufferIntervalMs: options.archiveBufferIntervalMs } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      })
+  const archive: ArchiveStream = o.archive ?? localArchive!
   const deviceStatus = createSqliteDeviceStatusStore(ingestDb)
   const marks = createSqliteHighWaterMarkStore(ingestDb)
   const deadLetters = createSqliteDeadLetterStore(ingestDb)
@@ -86,13 +103,16 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
     router,
     tracker,
     timeSeries,
+    timeSeriesReader,
     archive,
     deviceStatus,
     marks,
     deadLetters,
     archiveRoot,
     databases: { ingest: ingestDb, timeSeries: tsDb },
-    start: () => archive.start(),
+    start: async () => {
+      await localArchive?.start()
+    },
     async close() {
       if (closed) return
       closed = true

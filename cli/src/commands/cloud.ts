@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { createCloud, createLocalEventBus, createLocalIngest, startEmbeddedBroker } from '@edgetwin/cloud'
+import { parseConfig, validators } from '@edgetwin/shared-schemas'
+import type { Command } from 'commander'
+import { pino } from 'pino'
+import { type Closable, closeOnSignals } from '../lifecycle.js'
+import { parsePositiveInt } from '../options.js'
+
+function readConfigFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(resolve(path), 'utf8'))
+  } catch (err) {
+    throw new Error(`cannot read cloud config ${path}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+export function registerCloudCommands(program: Command): void {
+  const cloud = program.command('cloud').description('the cloud side: router, sinks and the components that read them')
+  cloud
+    .command('run')
+    .description('route telemetry from the broker (dt/edgetwin/+/+/+, QoS 1, persistent session) into the configured sinks')
+    .requiredOption('--config <file>', 'cloud config JSON (shared-schemas CloudConfig)')
+    .option('--with-broker', 'also start the embedded MQTT 3.1.1 broker on the port in broker.url')
+    .action(async (opts: { config: string; withBroker?: boolean }) => {
+      const input = readConfigFile(opts.config) as Record<string, unknown>
+      const components: Closable[] = []
+      if (opts.withBroker) {
+        const config = parseConfig(validators.CloudConfig, input)
+        const url = new URL(config.broker.url)
+        const broker = await startEmbeddedBroker({ host: url.hostname, port: Number(url.port || 1883) })
+        components.push(broker)
+        process.stdout.write(`embedded broker listening on ${broker.url}\n`)
+      }
+      // The config loader is the one place that reads the environment (secrets named by the config, e.g. tokenEnv).
+      const app = createCloud(input, { env: process.env })
+      await app.start()
+      components.push(app)
+      process.stdout.write(`edgetwin cloud routing from ${app.config.broker.url}; data in ${app.config.dataDir}\n`)
+      await closeOnSignals(components).done
+    })
+  cloud
+    .command('dead-letters')
+    .description('list the newest dead letters (messages the router refused, with reason and topic)')
+    .requiredOption('--config <file>', 'cloud config JSON')
+    .option('--limit <n>', 'how many', parsePositiveInt, 20)
+    .action(async (opts: { config: string; limit: number }) => {
+      const config = parseConfig(validators.CloudConfig, readConfigFile(opts.config))
+      const ingest = createLocalIngest({ dataDir: config.dataDir, bus: createLocalEventBus(), logger: pino({ level: 'silent' }) })
+      try {
+        for (const l of await ingest.deadLetters.list({ limit: opts.limit })) {
+          process.stdout.write(`${l.receivedAt}  ${l.reason.padEnd(22)} ${l.topic}  (${l.payloadBytes} B)  ${l.message}\n`)
+        }
+      } finally {
+        await ingest.close()
+      }
+    })
+}
