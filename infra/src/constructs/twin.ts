@@ -130,6 +130,9 @@ export class TurbineTwin extends Construct {
       // Only the twin functions reach the API (allowed below); nothing else in or out of the VPC.
       openListener: false,
       circuitBreaker: { rollback: true },
+      // A deployment must not stop tasks that are running simulations: start new ones first.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
       taskImageOptions: {
         image: ecs.ContainerImage.fromDockerImageAsset(image),
         containerPort,
