@@ -2,8 +2,10 @@ import { Command } from 'commander'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerCloudCommands } from './commands/cloud.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerFleetCommands } from './commands/fleet.js'
 import { registerJobsCommands } from './commands/jobs.js'
 import { registerModelCommands } from './commands/model.js'
+import { registerSimFleetCommand } from './commands/sim-fleet.js'
 import { registerTwinCommands } from './commands/twin.js'
 
 /** The root `edgetwin` command; each area registers its subcommands here. */
@@ -17,5 +19,7 @@ export function buildProgram(): Command {
   registerJobsCommands(program)
   registerTwinCommands(program)
   registerModelCommands(program)
+  registerFleetCommands(program)
+  registerSimFleetCommand(program)
   return program
 }
