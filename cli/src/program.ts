@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerCloudCommands } from './commands/cloud.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerDispatchCommands } from './commands/dispatch.js'
 import { registerFleetCommands } from './commands/fleet.js'
 import { registerJobsCommands } from './commands/jobs.js'
 import { registerModelCommands } from './commands/model.js'
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerBrokerCommand(program)
   registerCloudCommands(program)
   registerDemoCommand(program)
+  registerDispatchCommands(program)
   registerJobsCommands(program)
   registerTwinCommands(program)
   registerModelCommands(program)

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { isAbsolute, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DispatchConfig, SimulationEngineName } from '@edgetwin/shared-schemas'
 import multipart from '@fastify/multipart'
@@ -21,7 +21,8 @@ import { registerHealthRoute } from './routes/health.js'
 import { registerResultRoutes } from './routes/results.js'
 import { registerSimulationRoutes } from './routes/simulations.js'
 import { DeckStore } from './store/deck-store.js'
-import { createLocalObjectStore, type ObjectStore } from './store/object-store.js'
+import type { ObjectStore } from './store/object-store.js'
+import { objectStoreFromConfig } from './store/object-store-factory.js'
 import { SimulationManager } from './store/simulation-manager.js'
 
 /** TypeBox 1.x marks schemas with `~kind`/`~optional` keys; they mean nothing to an OpenAPI reader. */
@@ -44,7 +45,7 @@ export interface DispatchDeps {
   readonly log?: Logger
   /** Default: the openfast and rotor-model engines built from the config. */
   readonly engines?: readonly SimulationEngine[]
-  /** Default: a local folder (`objectStore.localDir`). */
+  /** Default: from `objectStore` in the config (a local folder unless it says s3). */
   readonly objectStore?: ObjectStore
   readonly now?: () => Date
 }
@@ -93,10 +94,7 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
     maxFiles: config.limits.maxDeckFiles,
     maxTotalBytes: config.limits.uploadLimitBytes,
   })
-  const localStoreDir = isAbsolute(config.objectStore.localDir)
-    ? config.objectStore.localDir
-    : resolve(dataDir, config.objectStore.localDir)
-  const objectStore = deps.objectStore ?? createLocalObjectStore(localStoreDir)
+  const objectStore = deps.objectStore ?? objectStoreFromConfig({ ...config, dataDir })
 
   const app: DispatchApp = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: config.limits.bodyLimitBytes })
     .withTypeProvider<TypeBoxTypeProvider>()

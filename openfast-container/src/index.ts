@@ -25,4 +25,5 @@ export { DispatchError, type DispatchErrorCode, isDispatchError } from './errors
 export type { DispatchApp } from './routes/context.js'
 export { type DispatchServer, startDispatchServer } from './server.js'
 export { createLocalObjectStore, type ObjectStore } from './store/object-store.js'
+export { objectStoreFromConfig } from './store/object-store-factory.js'
 export { createS3ObjectStore } from './store/s3-object-store.js'
