@@ -83,6 +83,12 @@ export const VehicleProfileConfig = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
+/**
+ * The jobs section without its schema-level `default: {}`: parseConfig fills defaults of optional properties,
+ * so keeping it would switch the jobs client on for every agent. Absent means "this agent takes no jobs".
+ */
+const OptionalAgentJobsConfig = Type.Object(AgentJobsConfig.properties, { additionalProperties: false })
+
 export const AgentConfig = Type.Object(
   {
     deviceId: DeviceId,
@@ -108,7 +114,7 @@ export const AgentConfig = Type.Object(
     /** NDJSON source: a file path or `-` for stdin; one `{"stream","record"}` per line. */
     source: Type.Optional(Type.Object({ ndjson: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
     vehicle: Type.Optional(VehicleProfileConfig),
-    jobs: Type.Optional(AgentJobsConfig),
+    jobs: Type.Optional(OptionalAgentJobsConfig),
     gateway: Type.Optional(GatewayProfileConfig),
   },
   { $id: 'AgentConfig', additionalProperties: false },
