@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { registerAgentCommands } from './commands/agent.js'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerCloudCommands } from './commands/cloud.js'
 import { registerDemoCommand } from './commands/demo.js'
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerModelCommands(program)
   registerFleetCommands(program)
   registerSimFleetCommand(program)
+  registerAgentCommands(program)
   return program
 }

@@ -32,6 +32,12 @@ export interface NdjsonSourceResult {
 export async function runNdjsonSource(o: NdjsonSourceOptions): Promise<NdjsonSourceResult> {
   const input = o.path === '-' ? (o.stdin ?? process.stdin) : createReadStream(o.path)
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })
+  // On shutdown stop reading at once, even if stdin stays open.
+  const stop = () => {
+    rl.close()
+    if (input !== process.stdin) input.destroy()
+  }
+  o.signal?.addEventListener('abort', stop, { once: true })
   const concurrency = o.concurrency ?? 2000
   const pending = new Set<Promise<void>>()
   let lines = 0
@@ -73,6 +79,7 @@ export async function runNdjsonSource(o: NdjsonSourceOptions): Promise<NdjsonSou
   } catch (err) {
     throw new AgentError('AGENT_SOURCE_ERROR', `reading ${o.path}: ${(err as Error).message}`, { cause: err })
   } finally {
+    o.signal?.removeEventListener('abort', stop)
     rl.close()
   }
   await Promise.all(pending)

@@ -1,0 +1,44 @@
+import { createAgent, createAgentLogger, loadAgentConfigFile, runNdjsonSource } from '@edgetwin/agent'
+import type { Command } from 'commander'
+import { closeOnSignals } from '../lifecycle.js'
+
+interface RunOptions {
+  config: string
+  exitWhenDrained?: boolean
+}
+
+const DRAIN_POLL_MS = 100
+
+/** `edgetwin agent run --config agent.json`: the device agent, closed gracefully on SIGTERM/SIGINT. */
+export function registerAgentCommands(program: Command): void {
+  const agentCmd = program.command('agent').description('the device agent: durable store-and-forward over MQTT')
+  agentCmd
+    .command('run')
+    .description('run the agent; with `source.ndjson` in the config, feed it NDJSON lines {"stream","record"} from a file or - (stdin)')
+    .requiredOption('--config <file>', 'agent configuration (JSON, validated against AgentConfig)')
+    .option('--exit-when-drained', 'once the NDJSON source has ended and the outbox is empty, close and exit')
+    .action(async (opts: RunOptions) => {
+      const config = loadAgentConfigFile(opts.config)
+      const logger = createAgentLogger(config.logLevel, config.deviceId)
+      const agent = createAgent(config, { logger })
+      await agent.start()
+      const abort = new AbortController()
+      // Closed in reverse order: the source stops feeding first, then the agent flushes and disconnects.
+      const lifecycle = closeOnSignals([agent, { close: async () => abort.abort() }], (m) => logger.info(m))
+      logger.info({ dataDir: config.dataDir, broker: config.broker.url }, 'agent running')
+      if (config.source) {
+        const result = await runNdjsonSource({
+          path: config.source.ndjson,
+          accept: (stream, record) => agent.accept(stream as never, record),
+          logger: logger.child({ component: 'ndjson' }),
+          signal: abort.signal,
+        })
+        logger.info(result, 'ndjson source ended')
+        if (opts.exitWhenDrained) {
+          while (!abort.signal.aborted && agent.health().queueDepth > 0) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS))
+          await lifecycle.shutdown()
+        }
+      }
+      await lifecycle.done
+    })
+}
