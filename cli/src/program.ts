@@ -7,6 +7,7 @@ import { registerDispatchCommands } from './commands/dispatch.js'
 import { registerFleetCommands } from './commands/fleet.js'
 import { registerJobsCommands } from './commands/jobs.js'
 import { registerModelCommands } from './commands/model.js'
+import { registerSimFarmCommand } from './commands/sim-farm.js'
 import { registerSimFleetCommand } from './commands/sim-fleet.js'
 import { registerTwinCommands } from './commands/twin.js'
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerModelCommands(program)
   registerFleetCommands(program)
   registerSimFleetCommand(program)
+  registerSimFarmCommand(program)
   registerAgentCommands(program)
   return program
 }

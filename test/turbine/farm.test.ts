@@ -150,6 +150,8 @@ describe('wind farm in virtual time', () => {
     const firstAlarm = stuck.findIndex((x) => x.alarms.includes('sensor-stuck'))
     expect(firstAlarm).toBeGreaterThan(60)
     expect(firstAlarm).toBeLessThanOrEqual(61 + STUCK_SENSOR_SAMPLES + 2)
+    // Once raised it stays raised while the channel stays frozen.
+    expect(stuck.slice(firstAlarm).every((x) => x.alarms.includes('sensor-stuck'))).toBe(true)
     expect(agents[1]!.metrics.some((x) => x.alarms.includes('sensor-stuck'))).toBe(false)
   })
 

@@ -63,6 +63,8 @@ export interface FarmStats {
   acceptFailures: number
   pendingAccepts: number
   siteMeanWindSpeedMps: number
+  /** Samples carrying each alarm, across the farm. */
+  alarmSamples: Record<string, number>
   /** Wall time spent in the last tick (model + sampling, not waiting for accepts), ms. */
   lastTickWallMs: number
   maxTickWallMs: number
@@ -130,6 +132,7 @@ export function createFarm(options: FarmOptions, deps: FarmDeps): Farm {
     acceptFailures: 0,
     pendingAccepts: 0,
     siteMeanWindSpeedMps: meanWindSpeedMps,
+    alarmSamples: {},
     lastTickWallMs: 0,
     maxTickWallMs: 0,
   }
@@ -162,6 +165,7 @@ export function createFarm(options: FarmOptions, deps: FarmDeps): Farm {
       if (problem) log.error({ turbineId: model.id, problem }, 'controller parameters from the store refused by the model')
       model.advance(sampleIntervalMs / 1000, siteMean)
       const { sample, events } = model.sample(timeMs)
+      for (const a of sample.alarms) stats.alarmSamples[a] = (stats.alarmSamples[a] ?? 0) + 1
       send(model.id, agent, 'metrics', sample)
       if (options.alarmEvents !== false) for (const e of events) send(model.id, agent, 'events', e)
     }
@@ -223,7 +227,7 @@ export function createFarm(options: FarmOptions, deps: FarmDeps): Farm {
       if (!t) throw new FarmError('SIM_FARM_UNKNOWN_TURBINE', `no turbine '${idOrIndex}' in this farm of ${n}`)
       return handle(t)
     },
-    stats: () => ({ ...stats, pendingAccepts: pending.size }),
+    stats: () => ({ ...stats, alarmSamples: { ...stats.alarmSamples }, pendingAccepts: pending.size }),
     async close() {
       if (state === 'closed') return
       const wasStarted = state === 'started'

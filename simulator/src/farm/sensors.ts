@@ -92,8 +92,9 @@ export class TurbineSensors {
     if (!before) return false
     let stuck = false
     for (const c of SENSOR_CHANNELS) {
-      const suspicious = before[c] === values[c] && moved(WITNESS[c](before), WITNESS[c](values))
-      const n = suspicious ? (this.frozenFor.get(c) ?? 0) + 1 : 0
+      // A repeat counts only while the witness moves; a repeat while it rests neither counts nor clears.
+      const previous = this.frozenFor.get(c) ?? 0
+      const n = before[c] !== values[c] ? 0 : moved(WITNESS[c](before), WITNESS[c](values)) ? previous + 1 : previous
       this.frozenFor.set(c, n)
       if (n >= STUCK_SENSOR_SAMPLES) stuck = true
     }
