@@ -51,7 +51,7 @@ describe('router with the local sinks', () => {
     )
     expect(await ingest.router.handle(metricsTopic, overlap)).toMatchObject({ outcome: 'routed', routed: 2, replayed: 2 })
 
-    const points = await ingest.timeSeries.range({ deviceId: 'wt-1', measurement: 'turbine', fromMs: 0, toMs: Date.now() })
+    const points = await ingest.timeSeriesReader!.range({ deviceId: 'wt-1', measurement: 'turbine', fromMs: 0, toMs: Date.now() })
     expect(points.map((p) => p.seq)).toEqual([1, 2, 3, 4, 5, 6, 7])
     await ingest.archive.flush()
     const archived = readArchiveObjects(ingest.archiveRoot).flatMap((o) => o.records) as Array<{ Seq: number }>

@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import type { Logger } from 'pino'
@@ -27,6 +38,8 @@ export interface LocalArchiveOptions {
 interface Partition {
   readonly deviceId: string
   readonly spoolPath: string
+  /** Open append descriptor of the spool; undefined for a recovered spool. */
+  fd: number | undefined
   arrival: Date
   bytes: number
   timer: NodeJS.Timeout | undefined
@@ -54,13 +67,16 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): ArchiveS
   const deliver = (p: Partition): void => {
     if (p.timer) clearTimeout(p.timer)
     partitions.delete(p.deviceId)
+    if (p.fd !== undefined) closeSync(p.fd)
+    p.fd = undefined
     if (p.bytes === 0) return
     const body = readFileSync(p.spoolPath)
     const key = archiveObjectKey(prefix, p.deviceId, p.arrival, streamName, randomUUID())
     const target = join(options.root, key)
     mkdirSync(dirname(target), { recursive: true })
     // Write then rename, so a reader never sees half an object (S3 PUT is atomic too).
-    writeFileSync(`${target}.tmp`, gzipSync(body))
+    // Level 1: the archive is written once and read rarely; it is 3-4x cheaper than the default 6 for ~20% more bytes.
+    writeFileSync(`${target}.tmp`, gzipSync(body, { level: 1 }))
     renameSync(`${target}.tmp`, target)
     unlinkSync(p.spoolPath)
     log.debug({ deviceId: p.deviceId, key, bytes: p.bytes }, 'archive object delivered')
@@ -69,7 +85,8 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): ArchiveS
   const partitionFor = (deviceId: string, arrival: Date): Partition => {
     let p = partitions.get(deviceId)
     if (!p) {
-      p = { deviceId, spoolPath: join(spoolDir, `${deviceId}.ndjson`), arrival, bytes: 0, timer: undefined }
+      const spoolPath = join(spoolDir, `${deviceId}.ndjson`)
+      p = { deviceId, spoolPath, fd: openSync(spoolPath, 'a'), arrival, bytes: 0, timer: undefined }
       partitions.set(deviceId, p)
       const created = p
       if (intervalMs > 0) {
@@ -88,7 +105,14 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): ArchiveS
         const spoolPath = join(spoolDir, name)
         const deviceId = name.slice(0, -'.ndjson'.length)
         const st = statSync(spoolPath)
-        deliver({ deviceId, spoolPath, arrival: st.birthtime.getTime() > 0 ? st.birthtime : st.mtime, bytes: st.size, timer: undefined })
+        deliver({
+          deviceId,
+          spoolPath,
+          fd: undefined,
+          arrival: st.birthtime.getTime() > 0 ? st.birthtime : st.mtime,
+          bytes: st.size,
+          timer: undefined,
+        })
       }
     },
     async put(records) {
@@ -110,7 +134,8 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): ArchiveS
       for (const [deviceId, lines] of byDevice) {
         const p = partitionFor(deviceId, arrival)
         const chunk = Buffer.concat(lines)
-        appendFileSync(p.spoolPath, chunk)
+        // write(2) to the open spool: in the page cache once it returns, so it survives a crash of this process.
+        writeSync(p.fd!, chunk)
         p.bytes += chunk.length
         if (p.bytes >= sizeLimit || intervalMs === 0) deliver(p)
       }

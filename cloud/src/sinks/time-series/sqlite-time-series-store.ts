@@ -18,7 +18,7 @@ interface PointRow {
   measurement: Measurement
   time_ms: number
   seq: number
-  dimensions: string
+  dimensions: string | null
   measures: string
   alarms: string | null
 }
@@ -33,21 +33,29 @@ function assertWindow(windowMs: number): void {
     throw new CloudError('CLOUD_QUERY_INVALID', `windowMs must be an integer >= 1000, got ${windowMs}`)
 }
 
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true
+  return false
+}
+
 const dimsMatch = (row: PointRow, dims: Readonly<Record<string, string>> | undefined): boolean => {
   if (!dims) return true
-  const d = JSON.parse(row.dimensions) as Record<string, string>
+  const d = (row.dimensions ? JSON.parse(row.dimensions) : {}) as Record<string, string>
   return Object.entries(dims).every(([k, v]) => d[k] === v)
 }
 
 /** The local time series store: one SQLite table, measures as JSON, alarms as a JSON array (NULL when none). */
 export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
+  // One clustered B-tree keyed for the range scans (WITHOUT ROWID: no second index to maintain). The key includes
+  // the seq, so a point written twice (a crash between the write and the high-water mark) is stored once.
   db.exec(`CREATE TABLE IF NOT EXISTS ts_points (
     device_id TEXT NOT NULL, measurement TEXT NOT NULL, time_ms INTEGER NOT NULL, seq INTEGER NOT NULL,
-    dimensions TEXT NOT NULL, measures TEXT NOT NULL, alarms TEXT)`)
-  db.exec('CREATE INDEX IF NOT EXISTS ts_points_device_time ON ts_points (device_id, measurement, time_ms)')
+    dimensions TEXT, measures TEXT NOT NULL, alarms TEXT,
+    PRIMARY KEY (device_id, measurement, time_ms, seq)) WITHOUT ROWID`)
   const insert = db.prepare(
-    'INSERT INTO ts_points (device_id, measurement, time_ms, seq, dimensions, measures, alarms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT OR IGNORE INTO ts_points (device_id, measurement, time_ms, seq, dimensions, measures, alarms) VALUES (?, ?, ?, ?, ?, ?, ?)',
   )
+  const EMPTY: Record<string, string> = {}
   const writeAll = db.transaction((points: readonly TimeSeriesPoint[]) => {
     for (const p of points) {
       insert.run(
@@ -55,7 +63,7 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
         p.measurement,
         p.timeMs,
         p.seq,
-        JSON.stringify(p.dimensions),
+        hasKeys(p.dimensions) ? JSON.stringify(p.dimensions) : null,
         JSON.stringify(p.measures),
         p.alarms.length > 0 ? JSON.stringify(p.alarms) : null,
       )
@@ -99,7 +107,7 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
         measurement: r.measurement,
         timeMs: r.time_ms,
         seq: r.seq,
-        dimensions: JSON.parse(r.dimensions),
+        dimensions: r.dimensions ? JSON.parse(r.dimensions) : EMPTY,
         measures: JSON.parse(r.measures),
         alarms: r.alarms ? JSON.parse(r.alarms) : [],
       }))
