@@ -1,4 +1,4 @@
-import { validators } from '@edgetwin/shared-schemas'
+import { createValidator, IOT_RULE_KINESIS_PARTITION_KEY, IOT_RULE_SQL, RouterLambdaEnv, validators } from '@edgetwin/shared-schemas'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { THING_NAME_VARIABLE } from './constructs/device-policy-document.js'
@@ -113,10 +113,9 @@ describe('ingest', () => {
     template.hasResourceProperties('AWS::IoT::TopicRule', {
       RuleName: 'edgetwin_telemetry',
       TopicRulePayload: {
-        Sql: "SELECT * FROM 'dt/edgetwin/+/+/+'",
+        Sql: IOT_RULE_SQL,
         AwsIotSqlVersion: '2016-03-23',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the IoT SQL substitution template, as deployed
-        Actions: [{ Kinesis: Match.objectLike({ PartitionKey: '${topic()}' }) }],
+        Actions: [{ Kinesis: Match.objectLike({ PartitionKey: IOT_RULE_KINESIS_PARTITION_KEY }) }],
         ErrorAction: { Sqs: Match.objectLike({ UseBase64: false }) },
       },
     })
@@ -128,6 +127,31 @@ describe('ingest', () => {
       BisectBatchOnFunctionError: true,
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    })
+  })
+
+  it('gives the router an environment its RouterLambdaEnv schema accepts, naming its own state tables', () => {
+    const [router] = resourcesOf('AWS::Lambda::Function').filter((f) => {
+      const env = (f.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+      return env?.HWM_TABLE_NAME !== undefined
+    })
+    expect(router).toBeDefined()
+    const env = flatten((router!.Properties.Environment as { Variables: Record<string, unknown> }).Variables) as Record<string, string>
+    expect(createValidator(RouterLambdaEnv).errors(env)).toEqual([])
+    expect(env).toMatchObject({
+      TRACKER_NAME: 'edgetwin-tracker',
+      TIMESERIES_ADAPTER: 'timestream',
+      TIMESTREAM_DATABASE: 'edgetwin',
+      TIMESTREAM_TABLE: 'turbine_metrics',
+      DELIVERY_STREAM_NAME: 'edgetwin-archive',
+      DEAD_LETTER_PREFIX: 'dead-letters',
+      HWM_TABLE_NAME: expect.stringMatching(/HighWaterMarks/),
+      DEVICE_STATUS_TABLE_NAME: expect.stringMatching(/DeviceStatus/),
+    })
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
     })
   })
 
@@ -199,7 +223,7 @@ describe('lake', () => {
   it('partitions Firehose output by DeviceId with GZIP and a newline delimiter', () => {
     for (const [name, query] of [
       ['edgetwin-positions', '{DeviceId:.detail.DeviceId}'],
-      ['edgetwin-archive', '{DeviceId:.deviceId}'],
+      ['edgetwin-archive', '{DeviceId:.DeviceId}'],
     ]) {
       template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
         DeliveryStreamName: name,
@@ -319,6 +343,12 @@ describe('runtimes and observability', () => {
       Threshold: 1,
       AlarmActions: [Match.anyValue()],
     })
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/S3',
+      MetricName: 'PutRequests',
+      Dimensions: Match.arrayWith([{ Name: 'FilterId', Value: 'dead-letters' }]),
+    })
+    template.hasResourceProperties('AWS::S3::Bucket', { MetricsConfigurations: [{ Id: 'dead-letters', Prefix: 'dead-letters/' }] })
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',

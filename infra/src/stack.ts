@@ -75,9 +75,20 @@ export class EdgetwinStack extends Stack {
     }
     const useVpc = this.timeSeries.engine === 'influxdb' ? vpc : undefined
 
+    const ts = this.timeSeries.configFragment
     this.ingest = new Ingest(this, 'Ingest', {
       routerEntry: props.entries.router,
       deadLetterQueue: deadLetters.queue,
+      routerSettings: {
+        TRACKER_NAME: this.location.trackerName,
+        TIMESERIES_ADAPTER: ts.adapter === 'influxdb' ? 'influxdb' : 'timestream',
+        ...(ts.timestream ? { TIMESTREAM_DATABASE: ts.timestream.database, TIMESTREAM_TABLE: ts.timestream.table } : {}),
+        ...(ts.influx ? { INFLUX_URL: ts.influx.url, INFLUX_BUCKET: ts.influx.bucket, INFLUX_ORG: ts.influx.org } : {}),
+        DELIVERY_STREAM_NAME: this.lake.archive.deliveryStreamName,
+        DEAD_LETTER_BUCKET: deadLetters.bucket.bucketName,
+        DEAD_LETTER_PREFIX: deadLetters.prefix,
+        LOG_LEVEL: 'info',
+      },
       basicIngest: props.basicIngest,
       environment,
       vpc: useVpc,
@@ -89,6 +100,7 @@ export class EdgetwinStack extends Stack {
     this.lake.archive.grantPutRecords(router)
     this.timeSeries.grantAccess(router, 'write')
     deadLetters.queue.grantSendMessages(router)
+    deadLetters.bucket.grantPut(router, `${deadLetters.prefix}/*`)
 
     this.events = new PositionEvents(this, 'Events', {
       enrichmentEntry: props.entries.enrichment,
@@ -113,6 +125,8 @@ export class EdgetwinStack extends Stack {
 
     this.observability = new Observability(this, 'Observability', {
       deadLetterQueue: deadLetters.queue,
+      deadLetterBucket: deadLetters.bucket,
+      deadLetterMetricsFilterId: deadLetters.metricsFilterId,
       router,
       stream: this.ingest.stream,
     })

@@ -19,12 +19,27 @@ describe('construction-time validation', () => {
   it('names the prop, the value received and the range allowed', () => {
     const stack = scope()
     const dlq = new DeadLetters(stack, 'Dlq').queue
-    expect(() => new Ingest(stack, 'Ingest', { routerEntry: FIXTURE_HANDLER, deadLetterQueue: dlq, batchSize: 0 })).toThrow(
+    const routerSettings = {
+      TRACKER_NAME: 't',
+      TIMESERIES_ADAPTER: 'timestream',
+      DELIVERY_STREAM_NAME: 'd',
+      DEAD_LETTER_BUCKET: 'bucket',
+      DEAD_LETTER_PREFIX: 'dl',
+    } as const
+    expect(() => new Ingest(stack, 'Ingest', { routerEntry: FIXTURE_HANDLER, deadLetterQueue: dlq, routerSettings, batchSize: 0 })).toThrow(
       'V/Ingest: batchSize must be an integer from 1 to 10000; received 0',
     )
-    expect(() => new Ingest(stack, 'Ingest2', { routerEntry: FIXTURE_HANDLER, deadLetterQueue: dlq, ruleName: 'bad-name' })).toThrow(
-      "V/Ingest2: ruleName must be 1-128 characters of [a-zA-Z0-9_]; received 'bad-name'",
-    )
+    expect(
+      () => new Ingest(stack, 'Ingest2', { routerEntry: FIXTURE_HANDLER, deadLetterQueue: dlq, routerSettings, ruleName: 'bad-name' }),
+    ).toThrow("V/Ingest2: ruleName must be 1-128 characters of [a-zA-Z0-9_]; received 'bad-name'")
+    expect(
+      () =>
+        new Ingest(stack, 'Ingest3', {
+          routerEntry: FIXTURE_HANDLER,
+          deadLetterQueue: dlq,
+          routerSettings: { ...routerSettings, LOG_LEVEL: 'loud' },
+        }),
+    ).toThrow(/V\/Ingest3: routerSettings: invalid RouterLambdaEnv: \/LOG_LEVEL/)
     expect(() => new DeadLetters(stack, 'Dlq2', { retentionDays: 15 })).toThrow(
       /retentionDays must be an integer from 1 to 14; received 15/,
     )
@@ -96,6 +111,12 @@ describe('context timeSeries=influxdb', () => {
       template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: 'tcp', FromPort: 8086, ToPort: 8086 })
       const config = built.stack.cloudConfig
       expect(config.timeSeries.adapter).toBe('influxdb')
+      expect(built.stack.ingest.routerEnvironment).toMatchObject({
+        TIMESERIES_ADAPTER: 'influxdb',
+        INFLUX_ORG: 'edgetwin',
+        INFLUX_BUCKET: 'turbine_metrics',
+      })
+      expect(built.stack.ingest.routerEnvironment.INFLUX_URL).toMatch(/^https:\/\/\$\{Token\[.+\]\}:8086$/)
     } finally {
       built.cleanup()
     }

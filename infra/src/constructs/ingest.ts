@@ -1,5 +1,6 @@
-import { TELEMETRY_FILTER } from '@edgetwin/shared-schemas'
-import { Duration, Stack } from 'aws-cdk-lib'
+import { createValidator, IOT_RULE_KINESIS_PARTITION_KEY, IOT_RULE_SQL, parseConfig, RouterLambdaEnv } from '@edgetwin/shared-schemas'
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib'
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as iot from 'aws-cdk-lib/aws-iot'
 import * as kinesis from 'aws-cdk-lib/aws-kinesis'
@@ -9,9 +10,20 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
+import { InfraError } from '../errors.js'
 import { edgetwinFunction } from '../lambda.js'
 import { requireIntegerInRange, requirePattern } from '../validate.js'
 import { devicePolicyDocument } from './device-policy-document.js'
+
+/**
+ * What the router needs to know besides its own state tables. Fields with a schema default may be left out;
+ * `LOG_LEVEL` is typed as a string here and checked by the schema.
+ */
+export type RouterSettings = Omit<RouterLambdaEnv, 'HWM_TABLE_NAME' | 'DEVICE_STATUS_TABLE_NAME' | 'LOG_LEVEL'> & {
+  readonly LOG_LEVEL?: string
+}
+
+const routerEnvValidator = createValidator(RouterLambdaEnv)
 
 export interface IngestProps {
   /** The router handler (exports `handler`; the cloud package's Kinesis entry point). */
@@ -36,15 +48,17 @@ export interface IngestProps {
   readonly parallelizationFactor?: number
   /** Attempts before a failed record goes to the dead letters: 0-10,000. @default 5 */
   readonly retryAttempts?: number
-  /** Environment for the router (its cloud configuration). @default {} */
+  /** The router's settings (`RouterLambdaEnv` from shared-schemas) except the tables this construct creates. */
+  readonly routerSettings: RouterSettings
+  /** Further environment for the router. @default {} */
   readonly environment?: Readonly<Record<string, string>>
   /** @default - not in a VPC */
   readonly vpc?: nodejs.NodejsFunctionProps['vpc']
 }
 
 /**
- * Devices → IoT Core → topic rule → Kinesis Data Stream → router Lambda. The partition key is the MQTT topic,
- * so each device's batches stay on one shard, in order, and the router learns the topic from `partitionKey`.
+ * Devices → IoT Core → topic rule → Kinesis Data Stream → router Lambda, and the router's own state: the
+ * high-water marks per (device, stream) that drop replays, and the device status table.
  */
 export class Ingest extends Construct {
   readonly stream: kinesis.Stream
@@ -53,6 +67,12 @@ export class Ingest extends Construct {
   readonly policy: iot.CfnPolicy
   readonly thingType: iot.CfnThingType
   readonly ruleName: string
+  /** The router's validated `RouterLambdaEnv`, as set on the function. */
+  readonly routerEnvironment: Readonly<Record<string, string>>
+  /** Partition key `id` (S): `<deviceId>#<stream>`, one numeric attribute per sink. */
+  readonly highWaterMarks: dynamodb.Table
+  /** Partition key `deviceId` (S): the latest health report. */
+  readonly deviceStatus: dynamodb.Table
 
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id)
@@ -100,20 +120,49 @@ export class Ingest extends Construct {
     this.topicRule = new iot.CfnTopicRule(this, 'TopicRule', {
       ruleName,
       topicRulePayload: {
-        // SELECT * passes the payload through unchanged, binary (gzip) included (IoT SQL, "Working with binary payloads").
-        sql: `SELECT * FROM '${TELEMETRY_FILTER}'`,
+        // Defined once in shared-schemas with the router that reads it: `{topic, payload: base64}` per message,
+        // because payloads may be gzip (binary) and the router checks each envelope against its topic.
+        sql: IOT_RULE_SQL,
         awsIotSqlVersion: '2016-03-23',
         ruleDisabled: false,
-        // `${topic()}` is an IoT SQL substitution template: each record's partition key is its MQTT topic.
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: evaluated by the IoT rules engine
-        actions: [{ kinesis: { streamName: this.stream.streamName, partitionKey: '${topic()}', roleArn: ruleRole.roleArn } }],
+        // Partition key = the MQTT topic: one (device, stream) stays on one shard, in order.
+        actions: [
+          { kinesis: { streamName: this.stream.streamName, partitionKey: IOT_RULE_KINESIS_PARTITION_KEY, roleArn: ruleRole.roleArn } },
+        ],
         errorAction: { sqs: { queueUrl: props.deadLetterQueue.queueUrl, roleArn: ruleRole.roleArn, useBase64: false } },
       },
     })
 
+    const stateTable = (tableId: string, partitionKey: string) =>
+      new dynamodb.Table(this, tableId, {
+        partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy: RemovalPolicy.RETAIN,
+      })
+    this.highWaterMarks = stateTable('HighWaterMarks', 'id')
+    this.deviceStatus = stateTable('DeviceStatus', 'deviceId')
+
+    // The router parses its environment with this schema at cold start; checking it here fails the synth instead.
+    let routerEnv: Readonly<RouterLambdaEnv>
+    try {
+      routerEnv = parseConfig(routerEnvValidator, {
+        ...props.routerSettings,
+        HWM_TABLE_NAME: this.highWaterMarks.tableName,
+        DEVICE_STATUS_TABLE_NAME: this.deviceStatus.tableName,
+      })
+    } catch (err) {
+      throw new InfraError('INFRA_INVALID_PROP', `${where}: routerSettings: ${(err as Error).message}`, { cause: err })
+    }
+    this.routerEnvironment = Object.fromEntries(
+      Object.entries(routerEnv)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    )
     this.router = edgetwinFunction(this, 'Router', {
       entry: props.routerEntry,
-      environment: props.environment,
+      environment: { ...props.environment, ...this.routerEnvironment },
       vpc: props.vpc,
       timeout: Duration.seconds(120),
     })
@@ -130,5 +179,7 @@ export class Ingest extends Construct {
         onFailure: new SqsDlq(props.deadLetterQueue),
       }),
     )
+    this.highWaterMarks.grantReadWriteData(this.router)
+    this.deviceStatus.grantReadWriteData(this.router)
   }
 }

@@ -18,7 +18,7 @@ export interface DataLakeProps {
   readonly enrichedPrefix?: string
   /** Prefix of the router's archive of every batch. @default 'archive' */
   readonly archivePrefix?: string
-  /** jq path of the device id in the router's archive records. @default '.deviceId' */
+  /** jq path of the device id in the router's archive records (the cloud package's `ArchiveRecord.DeviceId`). @default '.DeviceId' */
   readonly archiveDeviceIdQuery?: string
   /** Days before objects move to S3 Standard-IA (at least 30). @default 30 */
   readonly infrequentAccessAfterDays?: number
@@ -93,7 +93,7 @@ export class DataLake extends Construct {
       bucket: this.bucket,
       deliveryStreamName: `${namePrefix}-archive`,
       prefix: archivePrefix,
-      deviceIdQuery: props.archiveDeviceIdQuery ?? '.deviceId',
+      deviceIdQuery: props.archiveDeviceIdQuery ?? '.DeviceId',
     })
 
     const stack = Stack.of(this)

@@ -4,6 +4,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions'
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import * as kms from 'aws-cdk-lib/aws-kms'
 import type * as lambda from 'aws-cdk-lib/aws-lambda'
+import type * as s3 from 'aws-cdk-lib/aws-s3'
 import * as sns from 'aws-cdk-lib/aws-sns'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
@@ -11,6 +12,9 @@ import { requireIntegerInRange } from '../validate.js'
 
 export interface ObservabilityProps {
   readonly deadLetterQueue: sqs.IQueue
+  /** The bucket the router writes its dead letters to, with request metrics on their prefix. */
+  readonly deadLetterBucket: s3.IBucket
+  readonly deadLetterMetricsFilterId: string
   readonly router: lambda.IFunction
   readonly stream: kinesis.IStream
   /** Alarm when the oldest unread Kinesis record is older than this: the router is falling behind. @default 60,000 */
@@ -23,6 +27,7 @@ export interface ObservabilityProps {
 export class Observability extends Construct {
   readonly alarmTopic: sns.Topic
   readonly deadLettersAlarm: cloudwatch.Alarm
+  readonly routerDeadLettersAlarm: cloudwatch.Alarm
   readonly routerErrorsAlarm: cloudwatch.Alarm
   readonly iteratorAgeAlarm: cloudwatch.Alarm
 
@@ -50,6 +55,20 @@ export class Observability extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       })
+    // The router's own dead letters (malformed or invalid messages) are S3 objects: count their PUTs.
+    this.routerDeadLettersAlarm = new cloudwatch.Metric({
+      namespace: 'AWS/S3',
+      metricName: 'PutRequests',
+      dimensionsMap: { BucketName: props.deadLetterBucket.bucketName, FilterId: props.deadLetterMetricsFilterId },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    }).createAlarm(this, 'RouterDeadLetters', {
+      alarmDescription: 'The router wrote dead letters: messages it could not decode or validate (see the objects for reason and topic)',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    })
     this.routerErrorsAlarm = props.router
       .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
       .createAlarm(this, 'RouterErrors', {
@@ -69,7 +88,7 @@ export class Observability extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       })
-    for (const alarm of [this.deadLettersAlarm, this.routerErrorsAlarm, this.iteratorAgeAlarm]) {
+    for (const alarm of [this.deadLettersAlarm, this.routerDeadLettersAlarm, this.routerErrorsAlarm, this.iteratorAgeAlarm]) {
       alarm.addAlarmAction(notify)
       alarm.addOkAction(notify)
     }
