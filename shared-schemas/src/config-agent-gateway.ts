@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { STREAMS } from './ids.js'
+import { StreamName } from './ids.js'
 
 /**
  * SQL identifiers the gateway puts into generated SQL (quoted). Plain names only: a letter or underscore, then
@@ -93,8 +93,15 @@ export const SiteMqttSourceConfig = Type.Object(
 )
 export type SiteMqttSourceConfig = Static<typeof SiteMqttSourceConfig>
 
-export const AggregateStat = Type.Union(['count', 'mean', 'min', 'max', 'p95'].map((s) => Type.Literal(s)))
-export type AggregateStat = 'count' | 'mean' | 'min' | 'max' | 'p95'
+// Literal unions spelled out: Type.Union over a mapped array types as `never` in TypeBox 1.x.
+export const AggregateStat = Type.Union([
+  Type.Literal('count'),
+  Type.Literal('mean'),
+  Type.Literal('min'),
+  Type.Literal('max'),
+  Type.Literal('p95'),
+])
+export type AggregateStat = Static<typeof AggregateStat>
 
 /** Raised on a closed window when `stat` of `metric` goes above `above` or below `below`. */
 export const ThresholdAlarmConfig = Type.Object(
@@ -141,7 +148,7 @@ export type GatewayResultsConfig = Static<typeof GatewayResultsConfig>
  */
 export const ResidencyRule = Type.Object(
   {
-    stream: Type.Union(STREAMS.map((s) => Type.Literal(s))),
+    stream: StreamName,
     fields: Type.Array(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z0-9_:-]{1,64})?$' }), { minItems: 1, uniqueItems: true }),
   },
   { additionalProperties: false },
