@@ -136,6 +136,21 @@ describe('PUT /execute, GET /status, results, upload, DELETE', () => {
     expect([up.statusCode, up.json().code]).toEqual([409, 'DISPATCH_NOT_FINISHED'])
   })
 
+  it('reports a failed engine run in its status and keeps its log', async () => {
+    const exe = await writeFakeOpenfast(dir, 'echo " FAST_InitializeAll: Invalid input" >&2\nexit 3')
+    app = await testApp(join(dir, 'data'), {}, exe)
+    const { id } = (await execute(app)).json()
+    const status = await waitForFinish(app, id)
+    expect(status).toMatchObject({ state: 'FAILED', error: expect.stringContaining('exited with code 3') })
+    const results = (await app.inject({ method: 'GET', url: `/simulations/${id}/results`, headers: AUTH })).json()
+    expect(results.files.map((f: { name: string }) => f.name)).toEqual(['engine.log'])
+    expect(results.summary).toBeUndefined()
+    const log = await app.inject({ method: 'GET', url: `/simulations/${id}/results/engine.log`, headers: AUTH })
+    expect(log.body).toContain('Invalid input')
+    const summary = await app.inject({ method: 'GET', url: `/simulations/${id}/summary`, headers: AUTH })
+    expect([summary.statusCode, summary.json().code]).toEqual([404, 'DISPATCH_NOT_FOUND'])
+  })
+
   it('answers 413 to a body over the limit', async () => {
     app = await slowOpenfastApp({ limits: { bodyLimitBytes: 2048 } })
     const res = await execute(app, { ...parametric, label: 'x'.repeat(4000) })
