@@ -129,9 +129,9 @@ export class SqliteOutbox {
       saveSeq: db.prepare(
         'INSERT INTO streams (stream, next_seq) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET next_seq = excluded.next_seq',
       ),
-      deleteRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ? RETURNING bytes'),
+      deleteRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ? RETURNING bytes').pluck(),
       oldestRows: db.prepare('SELECT id, bytes, created_ms FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?'),
-      readBatch: db.prepare('SELECT id, data, bytes FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
+      readBatch: db.prepare('SELECT id, data, bytes FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?').raw(),
       readRange: db.prepare('SELECT id, data FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id'),
       oldest: db.prepare('SELECT created_ms FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id LIMIT 1').pluck(),
       streamStats: db.prepare('SELECT count(*) AS n, sum(bytes) AS b, max(id) AS maxId FROM outbox WHERE id BETWEEN ? AND ?'),
@@ -195,9 +195,9 @@ export class SqliteOutbox {
   }
 
   private deleteRangeRaw(stream: StreamName, firstSeq: number, lastSeq: number): number {
-    const rows = this.stmt.deleteRange.all(rowId(stream, firstSeq), rowId(stream, lastSeq)) as { bytes: number }[]
+    const rows = this.stmt.deleteRange.all(rowId(stream, firstSeq), rowId(stream, lastSeq)) as number[]
     const st = this.stats.get(stream)!
-    for (const r of rows) st.bytes -= r.bytes
+    for (const bytes of rows) st.bytes -= bytes
     st.count -= rows.length
     return rows.length
   }
@@ -260,13 +260,13 @@ export class SqliteOutbox {
   readBatch(stream: StreamName, afterSeq: number, maxRecords: number, maxBytes: number, perRecordOverheadBytes = 0): OutboxRow[] {
     this.assertOpen()
     const lo = rowId(stream, afterSeq)
-    const rows = this.stmt.readBatch.all(lo, rowId(stream, MAX_SEQ), maxRecords) as { id: number; data: string; bytes: number }[]
+    const rows = this.stmt.readBatch.all(lo, rowId(stream, MAX_SEQ), maxRecords) as [number, string, number][]
     const out: OutboxRow[] = []
     let total = 0
-    for (const r of rows) {
-      if (out.length > 0 && total + r.bytes + perRecordOverheadBytes > maxBytes) break
-      total += r.bytes + perRecordOverheadBytes
-      out.push({ seq: seqOf(r.id), data: r.data, bytes: r.bytes })
+    for (const [id, data, bytes] of rows) {
+      if (out.length > 0 && total + bytes + perRecordOverheadBytes > maxBytes) break
+      total += bytes + perRecordOverheadBytes
+      out.push({ seq: seqOf(id), data, bytes })
     }
     return out
   }

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench:agent`: the agent's throughput against a local Mosquitto, and the ceilings it is measured
+ * against (better-sqlite3 alone, MQTT.js alone). Each phase runs in its own process so RSS figures are clean.
+ * Not a test: it prints figures. Options: --records N (default 200000), --buffered N (default 1000000),
+ * --protocol 4|5 (default 5).
+ */
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { startMosquitto } from '../../test/support/mosquitto.js'
+import { agentEndToEnd, bufferedRss, mqttCeiling, type PhaseResult, sqliteCeiling } from './phases.js'
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
+}
+
+async function runPhase(phase: string, extra: string[] = []): Promise<PhaseResult> {
+  const self = fileURLToPath(import.meta.url)
+  const child = spawn(process.execPath, [...process.execArgv, self, '--phase', phase, ...extra, ...process.argv.slice(2)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  child.stdout.on('data', (d) => {
+    out += d
+  })
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  if (code !== 0) throw new Error(`bench phase ${phase} exited with ${code}`)
+  return JSON.parse(out.trim().split('\n').pop()!) as PhaseResult
+}
+
+const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+async function main(): Promise<void> {
+  const n = Number(arg('records', '200000'))
+  const buffered = Number(arg('buffered', '1000000'))
+  const protocol = Number(arg('protocol', '5')) as 4 | 5
+  const phase = arg('phase', '')
+  const url = arg('url', '')
+  if (phase) {
+    const result =
+      phase === 'sqlite'
+        ? sqliteCeiling(n)
+        : phase === 'mqtt'
+          ? await mqttCeiling(url, n, protocol)
+          : phase === 'agent'
+            ? await agentEndToEnd(url, n, protocol)
+            : await bufferedRss(buffered)
+    process.stdout.write(`${JSON.stringify(result)}\n`)
+    return
+  }
+  const broker = await startMosquitto({ persistence: false })
+  try {
+    const sqlite = await runPhase('sqlite')
+    const mq = await runPhase('mqtt', ['--url', broker.url])
+    const agent = await runPhase('agent', ['--url', broker.url])
+    const rss = await runPhase('rss')
+    const rows: [string, string, string][] = [
+      [
+        'records',
+        fmt(n),
+        `~${fmt(sqlite.avgRecordBytes!)} bytes of JSON each; MQTT ${protocol === 5 ? '5' : '3.1.1'}, QoS 1, Mosquitto on loopback`,
+      ],
+      ['agent accept rate', `${fmt(agent.acceptPerS!)} rec/s`, 'validate + commit to SQLite (WAL, synchronous=FULL, group commit)'],
+      ['agent end to end', `${fmt(agent.endToEndPerS!)} rec/s`, 'accepted → PUBACKed → deleted'],
+      [
+        'ceiling: better-sqlite3',
+        `${fmt(sqlite.insertDeletePerS!)} rec/s`,
+        `insert (tx of 1000) + delete (ranges of 500); insert alone ${fmt(sqlite.insertPerS!)} rec/s`,
+      ],
+      ['agent / SQLite ceiling', `${fmt(agent.endToEndPerS! / sqlite.insertDeletePerS!, 2)}x`, 'target >= 0.7x'],
+      ['ceiling: MQTT.js alone', `${fmt(mq.recordsPerS!)} rec/s`, 'same gzip envelopes of 500, QoS 1, window 100'],
+      [
+        'bytes on the wire / record',
+        fmt(agent.wireBytesPerRecord!, 1),
+        `gzip envelopes (${fmt(agent.messages!)} messages); MQTT.js ceiling ${fmt(mq.wireBytesPerRecord!, 1)}`,
+      ],
+      ['peak RSS (end-to-end run)', `${fmt(agent.peakRssMb!, 1)} MB`, ''],
+      [
+        `peak RSS, ${fmt(rss.buffered!)} buffered`,
+        `${fmt(rss.peakRssMb!, 1)} MB`,
+        `broker unreachable; accepted at ${fmt(rss.acceptPerS!)} rec/s; target <= 64 MB`,
+      ],
+    ]
+    const w0 = Math.max(...rows.map((r) => r[0].length))
+    const w1 = Math.max(...rows.map((r) => r[1].length))
+    process.stdout.write(
+      `| ${'measure'.padEnd(w0)} | ${'value'.padStart(w1)} | notes |\n|${'-'.repeat(w0 + 2)}|${'-'.repeat(w1 + 1)}:|---|\n`,
+    )
+    for (const [a, b, c] of rows) process.stdout.write(`| ${a.padEnd(w0)} | ${b.padStart(w1)} | ${c} |\n`)
+  } finally {
+    await broker.stop()
+  }
+}
+
+await main()
