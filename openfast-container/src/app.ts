@@ -111,7 +111,8 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
     },
     transformObject: (doc) => withoutTypeboxKeys('openapiObject' in doc ? doc.openapiObject : doc.swaggerObject),
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Expanded, so the page shows every operation with its request and response schemas without clicks.
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'full', deepLinking: false } })
   await app.register(rateLimit, {
     max: config.limits.rateLimitPerMinute,
     timeWindow: 60_000,
