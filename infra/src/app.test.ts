@@ -13,6 +13,10 @@ if (missing.length > 0) {
 }
 
 describe('the CDK app (real handlers, Dockerfile.openfast, named queries from @edgetwin/cloud)', () => {
+  it.runIf(missing.length > 0)('refuses to synthesize without its inputs, naming each missing file', () => {
+    expect(() => buildApp()).toThrow(new RegExp(`the app needs ${missing.map((m) => m.replaceAll('.', '\\.')).join(', ')}`))
+  })
+
   it.skipIf(missing.length > 0)('synthesizes offline, bundling every handler locally', async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'edgetwin-app-'))
     try {
@@ -32,7 +36,7 @@ describe('the CDK app (real handlers, Dockerfile.openfast, named queries from @e
       // The image asset's staged context leaves out node_modules, .git and .tmp.
       const contexts = readdirSync(assembly.directory).filter((d) => existsSync(join(assembly.directory, d, 'Dockerfile.openfast')))
       expect(contexts).toHaveLength(1)
-      for (const excluded of ['node_modules', '.git', '.tmp'])
+      for (const excluded of ['node_modules', '.git', '.tmp', 'cloud', 'infra'])
         expect(existsSync(join(assembly.directory, contexts[0] as string, excluded))).toBe(false)
     } finally {
       rmSync(outdir, { recursive: true, force: true })

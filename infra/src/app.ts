@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { App } from 'aws-cdk-lib'
+import { IMAGE_ASSET_EXCLUDES } from './constructs/twin.js'
 import { readContext } from './context.js'
+import { InfraError } from './errors.js'
 import { type NamedQuerySpec, validateNamedQueries } from './named-queries.js'
-import { DEFAULT_ZONE_FILE, DISPATCH_DOCKERFILE, entryPath, REPO_ROOT } from './paths.js'
+import { DEFAULT_ZONE_FILE, DISPATCH_DOCKERFILE, entryPath, missingAppInputs, REPO_ROOT } from './paths.js'
 import { EdgetwinStack } from './stack.js'
 
 /** Names the queries need: the Glue database and the tables the crawlers make (named after the S3 prefixes). */
@@ -29,6 +31,12 @@ export async function loadNamedQuerySource(): Promise<NamedQuerySource | undefin
   return (geoJson, tables) => queries(zoneFromGeoJson(geoJson, 'ulez-2021-expansion'), tables)
 }
 
+/**
+ * Workspaces `Dockerfile.openfast` does not copy: leaving them out of the context keeps the image hash (and so the
+ * image) unchanged when only they change. A Dockerfile that starts copying one of them fails its build loudly.
+ */
+export const PACKAGES_NOT_IN_IMAGE = ['agent', 'cloud', 'simulator', 'cli', 'infra', 'test', 'docs'] as const
+
 /** The lake's defaults: database `edgetwin`, crawlers over the `positions/` and `enriched/` prefixes. */
 export const NAMED_QUERY_TABLES: NamedQueryTables = { database: 'edgetwin', archiveTable: 'positions', enrichedTable: 'enriched' }
 
@@ -39,6 +47,10 @@ export interface BuildAppOptions {
 
 /** The CDK app: one stack, the real handler entries, the ULEZ zone, the dispatch image from `Dockerfile.openfast`. */
 export function buildApp(options: BuildAppOptions = {}): { app: App; stack: EdgetwinStack; namedQueries: NamedQuerySpec[] } {
+  const missing = missingAppInputs()
+  if (missing.length > 0) {
+    throw new InfraError('INFRA_INPUT_MISSING', `the app needs ${missing.join(', ')} (relative to ${REPO_ROOT}); received no such file`)
+  }
   const app = options.app ?? new App()
   const context = readContext((key) => app.node.tryGetContext(key))
   const zone: unknown = JSON.parse(readFileSync(DEFAULT_ZONE_FILE, 'utf8'))
@@ -55,6 +67,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Edge
     },
     imageDirectory: REPO_ROOT,
     imageFile: DISPATCH_DOCKERFILE,
+    imageExcludes: [...IMAGE_ASSET_EXCLUDES, ...PACKAGES_NOT_IN_IMAGE],
     zone,
     namedQueries,
     timeSeries: context.timeSeries,

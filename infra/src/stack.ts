@@ -23,6 +23,8 @@ export interface EdgetwinStackProps extends StackProps {
   readonly imageDirectory: string
   /** @default 'Dockerfile.openfast' */
   readonly imageFile?: string
+  /** @default IMAGE_ASSET_EXCLUDES */
+  readonly imageExcludes?: readonly string[]
   /** GeoJSON zone for the geofence collection. @default - no geofence */
   readonly zone?: unknown
   /** @default [] */
@@ -120,6 +122,7 @@ export class EdgetwinStack extends Stack {
       postProcessorEntry: props.entries.postProcessor,
       imageDirectory: props.imageDirectory,
       imageFile: props.imageFile,
+      imageExcludes: props.imageExcludes,
       environment,
     })
 

@@ -40,6 +40,8 @@ export interface TurbineTwinProps {
   readonly imageDirectory: string
   /** @default 'Dockerfile.openfast' */
   readonly imageFile?: string
+  /** Paths of the build context left out of the image hash and build. @default IMAGE_ASSET_EXCLUDES */
+  readonly imageExcludes?: readonly string[]
   /** Environment for both functions (their cloud configuration). @default {} */
   readonly environment?: Readonly<Record<string, string>>
   /** @default Duration.minutes(10) (the detector's statistics are 10-minute windows) */
@@ -117,7 +119,7 @@ export class TurbineTwin extends Construct {
     const image = new ecrAssets.DockerImageAsset(this, 'Image', {
       directory: props.imageDirectory,
       file: props.imageFile ?? 'Dockerfile.openfast',
-      exclude: [...IMAGE_ASSET_EXCLUDES],
+      exclude: [...(props.imageExcludes ?? IMAGE_ASSET_EXCLUDES)],
       platform: ecrAssets.Platform.LINUX_AMD64,
     })
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED })
