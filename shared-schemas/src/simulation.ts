@@ -28,7 +28,9 @@ export const SimulationRequest = Type.Object(
   {
     engine: SimulationEngineName,
     windSpeedMps: Type.Number({ minimum: 0, maximum: 50, description: 'mean hub-height wind speed (m/s)' }),
-    turbulenceIntensity: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'longitudinal turbulence intensity (-)' })),
+    turbulenceIntensity: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'longitudinal turbulence intensity (-)' }),
+    ),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 1, description: 'seed of the turbulent wind' })),
     durationS: Type.Number({ exclusiveMinimum: 0, maximum: 7200, description: 'simulated time (s)' }),
     dtS: Type.Optional(Type.Number({ minimum: 0.001, maximum: 0.1, description: 'solver time step (s)' })),
