@@ -16,7 +16,7 @@ describe('turbine Grafana dashboard', () => {
     for (const panel of dashboard.panels) {
       expect(panel.datasource.type).toBe('grafana-timestream-datasource')
       const sql = panel.targets[0]?.rawQuery ?? ''
-      expect(sql).toContain('FROM "db1"."tbl1" WHERE $__timeFilter')
+      expect(sql).toContain('FROM "db1"."tbl1" WHERE $__timeFilter AND measure_name = \'turbine\' AND device_id IN ($turbine)')
       const averaged = /AVG\((\w+)\)/.exec(sql)?.[1]
       if (averaged) expect(sampleFields).toContain(averaged)
     }

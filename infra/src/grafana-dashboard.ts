@@ -1,11 +1,13 @@
 /**
  * The turbine dashboard for Amazon Managed Grafana (or any Grafana with the Amazon Timestream data source plugin,
  * `grafana-timestream-datasource`): the reference architecture shows the recorded series next to the simulations.
- * Series are multi-measure records named after the `TurbineSample` fields, with the turbine in the `deviceId`
- * dimension; `$__timeFilter` and `$__interval_ms` are the plugin's macros.
+ * The layout is the router's Timestream writer's: one multi-measure record per sample, `measure_name = 'turbine'`,
+ * DOUBLE measures named after the `TurbineSample` fields, the alarms as one comma-joined VARCHAR `alarms`, the turbine
+ * in the `device_id` dimension. `$__timeFilter` and `$__interval_ms` are the plugin's macros.
  */
-/** Boolean measure, true in a sample whose `alarms` include `overspeed`. */
-export const OVERSPEED_MEASURE = 'alarmOverspeed'
+/** The measure name of turbine samples, and the device dimension (cloud `toTimeSeriesPoints`, `createTimestreamWriter`). */
+export const TURBINE_MEASURE_NAME = 'turbine'
+export const DEVICE_DIMENSION = 'device_id'
 
 export interface TurbineDashboardOptions {
   readonly database: string
@@ -25,6 +27,7 @@ const PANELS = [
 
 export function turbineDashboard(options: TurbineDashboardOptions) {
   const source = `"${options.database}"."${options.table}"`
+  const turbineRows = `$__timeFilter AND measure_name = '${TURBINE_MEASURE_NAME}' AND ${DEVICE_DIMENSION} IN ($turbine)`
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana dashboard variable, resolved by Grafana
   const datasource = { type: 'grafana-timestream-datasource', uid: '${datasource}' }
   const timeSeriesPanel = (p: (typeof PANELS)[number], index: number) => ({
@@ -40,15 +43,15 @@ export function turbineDashboard(options: TurbineDashboardOptions) {
         datasource,
         format: 1,
         rawQuery:
-          `SELECT deviceId, BIN(time, ${'bin' in p ? p.bin : '$__interval_ms ms'}) AS t, AVG(${p.field}) AS ${p.field} ` +
-          `FROM ${source} WHERE $__timeFilter AND deviceId IN ($turbine) GROUP BY deviceId, BIN(time, ${'bin' in p ? p.bin : '$__interval_ms ms'}) ORDER BY t`,
+          `SELECT ${DEVICE_DIMENSION}, BIN(time, ${'bin' in p ? p.bin : '$__interval_ms ms'}) AS t, AVG(${p.field}) AS ${p.field} ` +
+          `FROM ${source} WHERE ${turbineRows} GROUP BY ${DEVICE_DIMENSION}, BIN(time, ${'bin' in p ? p.bin : '$__interval_ms ms'}) ORDER BY t`,
       },
     ],
   })
   const alarmsPanel = {
     id: PANELS.length + 1,
     type: 'timeseries',
-    title: 'Over-speed alarms per 10 minutes',
+    title: 'Samples with an over-speed alarm per 10 minutes',
     datasource,
     gridPos: { h: 8, w: 24, x: 0, y: Math.ceil(PANELS.length / 2) * 8 },
     fieldConfig: { defaults: { unit: 'short', custom: { drawStyle: 'bars' } }, overrides: [] },
@@ -58,8 +61,8 @@ export function turbineDashboard(options: TurbineDashboardOptions) {
         datasource,
         format: 1,
         rawQuery:
-          `SELECT deviceId, BIN(time, 10m) AS t, SUM(CASE WHEN ${OVERSPEED_MEASURE} THEN 1 ELSE 0 END) AS overspeedAlarms ` +
-          `FROM ${source} WHERE $__timeFilter AND deviceId IN ($turbine) GROUP BY deviceId, BIN(time, 10m) ORDER BY t`,
+          `SELECT ${DEVICE_DIMENSION}, BIN(time, 10m) AS t, SUM(CASE WHEN alarms LIKE '%overspeed%' THEN 1 ELSE 0 END) AS overspeedSamples ` +
+          `FROM ${source} WHERE ${turbineRows} GROUP BY ${DEVICE_DIMENSION}, BIN(time, 10m) ORDER BY t`,
       },
     ],
   }
@@ -85,7 +88,9 @@ export function turbineDashboard(options: TurbineDashboardOptions) {
           datasource,
           multi: true,
           includeAll: true,
-          query: { rawQuery: `SELECT DISTINCT deviceId FROM ${source} WHERE $__timeFilter` },
+          query: {
+            rawQuery: `SELECT DISTINCT ${DEVICE_DIMENSION} FROM ${source} WHERE $__timeFilter AND measure_name = '${TURBINE_MEASURE_NAME}'`,
+          },
         },
       ],
     },
