@@ -196,9 +196,11 @@ export class TurbineTwin extends Construct {
     const iotArn = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`
     this.postProcessor.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['iot:CreateJob', 'iot:DescribeJob', 'iot:ListJobExecutionsForJob', 'iot:CancelJob'],
+        actions: ['iot:CreateJob', 'iot:DescribeJob', 'iot:ListJobExecutionsForJob', 'iot:DescribeJobExecution', 'iot:CancelJob'],
         resources: [iotArn('job/*'), iotArn('thing/*'), iotArn('thinggroup/*')],
       }),
     )
+    // ListJobs has no resource type in the IAM service authorization reference, so it can only be granted on `*`.
+    this.postProcessor.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:ListJobs'], resources: ['*'] }))
   }
 }
