@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib'
 import type { Logger } from 'pino'
 import { CloudError } from '../../errors.js'
 import { NOTHING_REJECTED } from '../sink-result.js'
-import { type ArchiveStream, encodeArchiveRecord, FIREHOSE_MAX_RECORD_BYTES } from './archive-stream.js'
+import { type ArchiveStream, FIREHOSE_MAX_RECORD_BYTES } from './archive-stream.js'
 import { archiveObjectKey } from './partition-path.js'
 
 export interface LocalArchiveOptions {
@@ -117,13 +117,15 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): ArchiveS
     },
     async put(records) {
       if (closed) throw new CloudError('CLOUD_CLOSED', 'archive stream is closed')
-      const byDevice = new Map<string, Buffer[]>()
+      // One string per device, encoded once: cheaper than a Buffer per record.
+      const byDevice = new Map<string, string[]>()
       for (const r of records) {
-        const line = encodeArchiveRecord(r)
-        if (line.length > FIREHOSE_MAX_RECORD_BYTES) {
+        const line = JSON.stringify(r)
+        // A UTF-8 byte is at most 3 per UTF-16 unit here, so only long lines need measuring.
+        if (line.length * 3 >= FIREHOSE_MAX_RECORD_BYTES && Buffer.byteLength(line) + 1 > FIREHOSE_MAX_RECORD_BYTES) {
           throw new CloudError(
             'CLOUD_ARCHIVE_RECORD_TOO_LARGE',
-            `record of ${line.length} bytes exceeds Firehose's ${FIREHOSE_MAX_RECORD_BYTES} bytes`,
+            `record of ${Buffer.byteLength(line) + 1} bytes exceeds Firehose's ${FIREHOSE_MAX_RECORD_BYTES} bytes`,
           )
         }
         const list = byDevice.get(r.DeviceId)
@@ -133,7 +135,7 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): ArchiveS
       const arrival = now()
       for (const [deviceId, lines] of byDevice) {
         const p = partitionFor(deviceId, arrival)
-        const chunk = Buffer.concat(lines)
+        const chunk = Buffer.from(`${lines.join('\n')}\n`)
         // write(2) to the open spool: in the page cache once it returns, so it survives a crash of this process.
         writeSync(p.fd!, chunk)
         p.bytes += chunk.length

@@ -52,21 +52,37 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
     device_id TEXT NOT NULL, measurement TEXT NOT NULL, time_ms INTEGER NOT NULL, seq INTEGER NOT NULL,
     dimensions TEXT, measures TEXT NOT NULL, alarms TEXT,
     PRIMARY KEY (device_id, measurement, time_ms, seq)) WITHOUT ROWID`)
-  const insert = db.prepare(
-    'INSERT OR IGNORE INTO ts_points (device_id, measurement, time_ms, seq, dimensions, measures, alarms) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  )
+  // Multi-row INSERTs (up to 100 rows per statement) cross into SQLite once per chunk instead of once per row.
+  const COLUMNS = 7
+  const insertStmts = new Map<number, ReturnType<Database['prepare']>>()
+  const insertRows = (n: number) => {
+    let stmt = insertStmts.get(n)
+    if (!stmt) {
+      const values = Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')
+      stmt = db.prepare(
+        `INSERT OR IGNORE INTO ts_points (device_id, measurement, time_ms, seq, dimensions, measures, alarms) VALUES ${values}`,
+      )
+      insertStmts.set(n, stmt)
+    }
+    return stmt
+  }
   const EMPTY: Record<string, string> = {}
   const writeAll = db.transaction((points: readonly TimeSeriesPoint[]) => {
-    for (const p of points) {
-      insert.run(
-        p.deviceId,
-        p.measurement,
-        p.timeMs,
-        p.seq,
-        hasKeys(p.dimensions) ? JSON.stringify(p.dimensions) : null,
-        JSON.stringify(p.measures),
-        p.alarms.length > 0 ? JSON.stringify(p.alarms) : null,
-      )
+    for (let start = 0; start < points.length; start += 100) {
+      const end = Math.min(points.length, start + 100)
+      const params: unknown[] = new Array((end - start) * COLUMNS)
+      let k = 0
+      for (let i = start; i < end; i++) {
+        const p = points[i]!
+        params[k++] = p.deviceId
+        params[k++] = p.measurement
+        params[k++] = p.timeMs
+        params[k++] = p.seq
+        params[k++] = hasKeys(p.dimensions) ? JSON.stringify(p.dimensions) : null
+        params[k++] = JSON.stringify(p.measures)
+        params[k++] = p.alarms.length > 0 ? JSON.stringify(p.alarms) : null
+      }
+      insertRows(end - start).run(params)
     }
   })
   const rangeStmt = db.prepare(
