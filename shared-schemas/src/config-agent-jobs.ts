@@ -62,6 +62,7 @@ export const AgentJobsConfig = Type.Object(
     /** Wait for a Jobs API reply before retrying a request. */
     requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
   },
-  { $id: 'AgentJobsConfig', additionalProperties: false, default: {} },
+  // No default: only agents whose config has a `jobs` section take jobs (a vehicle must not start a jobs client).
+  { $id: 'AgentJobsConfig', additionalProperties: false },
 )
 export type AgentJobsConfig = Static<typeof AgentJobsConfig>

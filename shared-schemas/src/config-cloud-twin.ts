@@ -51,18 +51,13 @@ export const CloudTwinConfig = Type.Object(
       default: [
         { name: 'pitch-gains-x1.25', scale: { pitchProportionalGainS: 1.25, pitchIntegralGain: 1.25 } },
         { name: 'pitch-gains-x1.5', scale: { pitchProportionalGainS: 1.5, pitchIntegralGain: 1.5 } },
-        { name: 'rated-speed-0.97', scale: { ratedGeneratorSpeedRpm: 0.97 } },
         {
-          name: 'rated-speed-0.95-gains-x1.25',
-          scale: { ratedGeneratorSpeedRpm: 0.95, pitchProportionalGainS: 1.25, pitchIntegralGain: 1.25 },
+          name: 'rated-speed-0.97-gains-x1.5-torque-x1.05',
+          scale: { ratedGeneratorSpeedRpm: 0.97, pitchProportionalGainS: 1.5, pitchIntegralGain: 1.5, maxGeneratorTorqueNm: 1.05 },
         },
         {
-          name: 'rated-speed-0.92-gains-x1.5',
-          scale: { ratedGeneratorSpeedRpm: 0.92, pitchProportionalGainS: 1.5, pitchIntegralGain: 1.5 },
-        },
-        {
-          name: 'rated-speed-0.90-gains-x1.5',
-          scale: { ratedGeneratorSpeedRpm: 0.9, pitchProportionalGainS: 1.5, pitchIntegralGain: 1.5 },
+          name: 'rated-speed-0.95-gains-x1.5-torque-x1.05',
+          scale: { ratedGeneratorSpeedRpm: 0.95, pitchProportionalGainS: 1.5, pitchIntegralGain: 1.5, maxGeneratorTorqueNm: 1.05 },
         },
       ],
     }),

@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { buildCandidates } from './candidates.js'
 import { type ControllerResults, decideControllerUpdate, type SimulationMetrics } from './decide.js'
 
-const run = (seed: number, overspeedExceedances: number, meanPowerKw: number, thrustStdKn = 100): SimulationMetrics => ({
+const run = (seed: number, overspeedExceedances: number, meanPowerKw: number, torqueLimitEpisodes = 0): SimulationMetrics => ({
   seed,
   overspeedExceedances,
   maxRotorSpeedRpm: 12.1 + overspeedExceedances * 0.3,
   meanPowerKw,
-  thrustStdKn,
+  thrustStdKn: 100,
+  torqueLimitEpisodes,
 })
 const results = (name: string, runs: SimulationMetrics[]): ControllerResults => ({
   name,
@@ -49,6 +50,18 @@ describe('decision rule', () => {
     const d = decideControllerUpdate(results('current', [run(1, 4, 5000)]), [results('a', [run(1, 0, 4500)])], rule)
     expect(d.action).toBe('none')
     expect(d.reason).toMatch(/loses 10\.0 %/)
+  })
+
+  it('does not trade over-speed alarms for torque-limit alarms', () => {
+    const d = decideControllerUpdate(
+      results('current', [run(1, 4, 4900, 1)]),
+      [results('lower-speed', [run(1, 0, 4890, 5)]), results('gains', [run(1, 0, 4880, 1)])],
+      rule,
+    )
+    expect(d.action === 'update' && d.candidate).toBe('gains')
+    const none = decideControllerUpdate(results('current', [run(1, 4, 4900, 1)]), [results('lower-speed', [run(1, 0, 4890, 5)])], rule)
+    expect(none.action).toBe('none')
+    expect(none.reason).toMatch(/raise more torque-limit alarms .*lower-speed \(5\)/)
   })
 
   it('makes no update when the current controller shows no exceedance in simulation', () => {

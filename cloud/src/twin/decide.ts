@@ -8,6 +8,8 @@ export interface SimulationMetrics {
   readonly meanPowerKw: number
   /** Load indicator: standard deviation of the rotor thrust (kN). */
   readonly thrustStdKn: number
+  /** Episodes with the generator torque held at its limit (the `torque-limit` alarm). */
+  readonly torqueLimitEpisodes: number
 }
 
 export interface ControllerResults {
@@ -23,6 +25,7 @@ export interface Aggregate {
   readonly maxRotorSpeedRpm: number
   readonly meanPowerKw: number
   readonly thrustStdKn: number
+  readonly torqueLimitEpisodes: number
 }
 
 export interface DecisionRule {
@@ -49,15 +52,18 @@ export function aggregateResults(results: ControllerResults): Aggregate {
     maxRotorSpeedRpm: Math.max(...results.runs.map((m) => m.maxRotorSpeedRpm)),
     meanPowerKw: mean((m) => m.meanPowerKw),
     thrustStdKn: mean((m) => m.thrustStdKn),
+    torqueLimitEpisodes: results.runs.reduce((a, m) => a + m.torqueLimitEpisodes, 0),
   }
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`
 
 /**
- * The decision rule: among the candidates whose simulations (every seed) show no over-speed exceedance,
- * choose the one with the highest mean power, provided it loses at most `maxPowerLossFraction` of the
- * current controller's power; otherwise no update. Pure; the reason says why in words an operator reads.
+ * The decision rule: among the candidates whose simulations (every seed) show no over-speed exceedance and no
+ * more torque-limit episodes than the controller in force (a change must not trade one alarm for another: the
+ * agent's health gate would roll it back), choose the one with the highest mean power, provided it loses at most
+ * `maxPowerLossFraction` of the current controller's power; otherwise no update. Pure; the reason says why in
+ * words an operator reads.
  */
 export function decideControllerUpdate(current: ControllerResults, candidates: readonly ControllerResults[], rule: DecisionRule): Decision {
   const base = aggregateResults(current)
@@ -74,8 +80,17 @@ export function decideControllerUpdate(current: ControllerResults, candidates: r
   const scored = candidates
     .filter((c) => c.runs.length > 0 && c.patch !== null)
     .map((c) => ({ c, a: aggregateResults(c), loss: base.meanPowerKw > 0 ? 1 - aggregateResults(c).meanPowerKw / base.meanPowerKw : 0 }))
-  const clean = scored.filter((s) => s.a.overspeedExceedances === 0)
+  const removing = scored.filter((s) => s.a.overspeedExceedances === 0)
+  const clean = removing.filter((s) => s.a.torqueLimitEpisodes <= base.torqueLimitEpisodes)
   if (clean.length === 0) {
+    if (removing.length > 0) {
+      const names = removing.map((s) => `${s.a.name} (${s.a.torqueLimitEpisodes})`).join(', ')
+      return {
+        action: 'none',
+        reason: `the candidates that remove the over-speed exceedances raise more torque-limit alarms than the controller in force (${base.torqueLimitEpisodes}): ${names}`,
+        aggregates: all,
+      }
+    }
     const best = [...scored].sort((x, y) => x.a.overspeedExceedances - y.a.overspeedExceedances)[0]
     return {
       action: 'none',

@@ -72,7 +72,7 @@ export function createDispatchClient(options: DispatchClientOptions): Simulation
             throw new CloudError('CLOUD_DISPATCH_TIMEOUT', `simulation ${id} still ${status.state} after ${options.runTimeoutMs} ms`)
           await sleep(options.pollIntervalMs ?? 500, signal)
         }
-        const outText = await call<string>('GET', `/simulations/${encodeURIComponent(id)}/results/out`, undefined, signal)
+        const outText = await call<string>('GET', `/simulations/${encodeURIComponent(id)}/results/simulation.out`, undefined, signal)
         return { simulationId: id, engineVersion: status.engineVersion, outText }
       } finally {
         release()

@@ -7,11 +7,11 @@ import {
   type ControllerUpdateJobDocument,
   type SimulationRequest,
 } from '@edgetwin/shared-schemas'
-import { parseOutFile, summarizeOutput } from '@edgetwin/turbine-model'
 import type { Logger } from 'pino'
 import { buildCandidates } from './candidates.js'
 import { type ControllerResults, type Decision, decideControllerUpdate, type SimulationMetrics } from './decide.js'
 import { evaluateWindow } from './detector.js'
+import { simulationMetrics } from './metrics.js'
 import type { Notifier } from './notifier.js'
 import type { ParametersInForce, SimulationRunner, TurbineSeries, TwinJobs } from './ports.js'
 import { type DecisionRecord, hashInputs, type ProvenanceStore } from './provenance-store.js'
@@ -153,14 +153,10 @@ export class TwinLoop {
             const out = await this.deps.runner.run(request(c.patch, seed))
             engineVersion = out.engineVersion
             simulationIds[c.name] = [...(simulationIds[c.name] ?? []), out.simulationId]
-            const summary = summarizeOutput(parseOutFile(out.outText), { overspeedGeneratorRpm })
-            return {
-              seed,
-              overspeedExceedances: summary.overspeedExceedances,
-              maxRotorSpeedRpm: summary.channels.RotSpeed?.max ?? Number.NaN,
-              meanPowerKw: summary.channels.GenPwr?.mean ?? Number.NaN,
-              thrustStdKn: summary.channels.RotThrust?.std ?? Number.NaN,
-            }
+            return simulationMetrics(seed, out.outText, {
+              overspeedGeneratorRpm,
+              maxGeneratorTorqueNm: { ...inForce.parameters, ...(c.patch ?? {}) }.maxGeneratorTorqueNm,
+            })
           }),
         )
         for (const r of runs) if (r.status === 'rejected') log.error({ deviceId, controller: c.name, err: r.reason }, 'simulation failed')
