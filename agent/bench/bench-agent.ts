@@ -14,9 +14,12 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
 }
 
-async function runPhase(phase: string, extra: string[] = []): Promise<PhaseResult> {
+/** V8 limits for the buffered-RSS phase, as the systemd unit sets them (NODE_OPTIONS): a small young generation. */
+const DEVICE_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=96']
+
+async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[] = []): Promise<PhaseResult> {
   const self = fileURLToPath(import.meta.url)
-  const child = spawn(process.execPath, [...process.execArgv, self, '--phase', phase, ...extra, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [...nodeFlags, ...process.execArgv, self, '--phase', phase, ...extra, ...process.argv.slice(2)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let out = ''
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
     const sqlite = await runPhase('sqlite')
     const mq = await runPhase('mqtt', ['--url', broker.url])
     const agent = await runPhase('agent', ['--url', broker.url])
-    const rss = await runPhase('rss')
+    const rss = await runPhase('rss', [], DEVICE_NODE_FLAGS)
     const rows: [string, string, string][] = [
       [
         'records',

@@ -41,7 +41,7 @@ export const OutboxConfig = Type.Object(
     eviction: Type.Union([Type.Literal('drop-oldest'), Type.Literal('reject-new')], { default: 'drop-oldest' }),
     /** Streams in eviction order, first evicted first. */
     evictionOrder: Type.Array(Type.String(), { default: ['metrics', 'position', 'aggregate', 'health', 'events'] }),
-    groupCommitMaxRecords: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+    groupCommitMaxRecords: Type.Integer({ minimum: 1, maximum: 100_000, default: 4000 }),
     groupCommitMaxDelayMs: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
     maxRecordBytes: Type.Integer({ minimum: 64, default: 64 * 1024 }),
   },

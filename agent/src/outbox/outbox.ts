@@ -167,8 +167,9 @@ export class SqliteOutbox {
     const touched = new Set<StreamName>()
     const results: (number | AgentError)[] = []
     const createdMs = this.now()
+    let total = this.totalBytes()
     for (const req of inserts) {
-      const over = this.totalBytes() + req.bytes - this.options.maxBytes
+      const over = total + req.bytes - this.options.maxBytes
       if (over > 0) {
         if (this.options.eviction === 'reject-new' || req.bytes > this.options.maxBytes) {
           results.push(
@@ -180,6 +181,7 @@ export class SqliteOutbox {
           continue
         }
         evicted += this.evict(over)
+        total = this.totalBytes()
       }
       const seq = this.nextSeq.get(req.stream) ?? 1
       this.stmt.insert.run(rowId(req.stream, seq), createdMs, req.bytes, req.data)
@@ -187,6 +189,7 @@ export class SqliteOutbox {
       const st = this.stats.get(req.stream)!
       st.count++
       st.bytes += req.bytes
+      total += req.bytes
       touched.add(req.stream)
       results.push(seq)
     }
