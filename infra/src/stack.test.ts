@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createValidator, IOT_RULE_KINESIS_PARTITION_KEY, IOT_RULE_SQL, RouterLambdaEnv, validators } from '@edgetwin/shared-schemas'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { THING_NAME_VARIABLE } from './constructs/device-policy-document.js'
 import { REFERENCE_INPUT_TEMPLATE } from './constructs/reference-input.js'
 import { isAllowed, type PolicyStatementLike } from './iot-policy-match.js'
+import { REPO_ROOT } from './paths.js'
 import { fixtureStack } from './test-support.js'
 
 // One synthesized stack (fixture handlers, bundled by the local esbuild) shared by every assertion below.
@@ -324,6 +327,16 @@ describe('twin', () => {
     expect(jobStatements).toHaveLength(1)
     for (const r of [jobStatements[0]?.Resource].flat())
       expect(r).toMatch(/^arn:aws:iot:eu-west-2:123456789012:(job|thing|thinggroup)\/\*$/)
+  })
+})
+
+describe('outputs', () => {
+  it('exposes every output docs/deploy.md reads back', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8')
+    const used = new Set([...doc.matchAll(/\$\(output (\w+)\)/g)].map((m) => m[1] as string))
+    expect(used.size).toBeGreaterThanOrEqual(4)
+    const outputs = Object.keys(template.findOutputs('*'))
+    for (const name of used) expect(outputs).toContain(name)
   })
 })
 

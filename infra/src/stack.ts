@@ -1,5 +1,5 @@
 import { type CloudConfig, parseConfig, validators } from '@edgetwin/shared-schemas'
-import { Stack, type StackProps } from 'aws-cdk-lib'
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import type { Construct } from 'constructs'
@@ -133,5 +133,21 @@ export class EdgetwinStack extends Stack {
       router,
       stream: this.ingest.stream,
     })
+
+    // What docs/deploy.md reads back after a deploy (`aws cloudformation describe-stacks ... Outputs`).
+    const outputs: Record<string, string> = {
+      AlarmTopicArn: this.observability.alarmTopic.topicArn,
+      RouterFunctionName: router.functionName,
+      LakeBucketName: this.lake.bucket.bucketName,
+      DeadLetterBucketName: deadLetters.bucket.bucketName,
+      DeadLetterQueueUrl: deadLetters.queue.queueUrl,
+      AthenaWorkGroup: this.lake.workGroupName,
+      DispatchUrl: `http://${this.twin.service.loadBalancer.loadBalancerDnsName}`,
+      ResultsBucketName: this.twin.resultsBucket.bucketName,
+      NotificationTopicArn: this.twin.topic.topicArn,
+      DevicePolicyName: this.ingest.policy.policyName ?? '',
+      ThingTypeName: this.ingest.thingType.thingTypeName ?? '',
+    }
+    for (const [key, value] of Object.entries(outputs)) new CfnOutput(this, key, { value })
   }
 }
