@@ -1,11 +1,13 @@
 import { App, Stack } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
+import * as s3 from 'aws-cdk-lib/aws-s3'
 import { describe, expect, it } from 'vitest'
 import { DeadLetters } from './constructs/dead-letters.js'
 import { Ingest } from './constructs/ingest.js'
 import { DataLake } from './constructs/lake.js'
 import { FleetLocation } from './constructs/location.js'
+import { PartitionedFirehose } from './constructs/partitioned-firehose.js'
 import { TurbineTimeSeries } from './constructs/time-series.js'
 import { readContext } from './context.js'
 import { edgetwinFunction } from './lambda.js'
@@ -49,6 +51,15 @@ describe('construction-time validation', () => {
     expect(() => new DataLake(stack, 'Lake2', { infrequentAccessAfterDays: 60, glacierAfterDays: 40 })).toThrow(
       'V/Lake2: infrequentAccessAfterDays (60) must not exceed glacierAfterDays (40)',
     )
+    const bucket = new s3.Bucket(stack, 'B')
+    // Dynamic partitioning needs at least a 64 MiB buffer (Firehose developer guide); less is refused here, not at deploy.
+    expect(
+      () =>
+        new PartitionedFirehose(stack, 'F', { bucket, deliveryStreamName: 's', prefix: 'p', deviceIdQuery: '.DeviceId', bufferSizeMiB: 5 }),
+    ).toThrow('V/F: bufferSizeMiB must be an integer from 64 to 128; received 5')
+    expect(
+      () => new PartitionedFirehose(stack, 'F2', { bucket, deliveryStreamName: 's', prefix: 'p', deviceIdQuery: 'DeviceId; rm' }),
+    ).toThrow(/deviceIdQuery must be a jq path such as \.detail\.DeviceId; received 'DeviceId; rm'/)
     expect(() => new FleetLocation(stack, 'Loc', { trackerName: 'no spaces' })).toThrow(
       /trackerName must be 1-100 characters.*received 'no spaces'/,
     )
