@@ -5,6 +5,7 @@
  * --protocol 4|5 (default 5).
  */
 import { spawn } from 'node:child_process'
+import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { startMosquitto } from '../../test/support/mosquitto.js'
 import { agentEndToEnd, bufferedRss, mqttCeiling, type PhaseResult, sqliteCeiling } from './phases.js'
@@ -45,8 +46,8 @@ async function main(): Promise<void> {
         ? sqliteCeiling(n)
         : phase === 'mqtt'
           ? await mqttCeiling(url, n, protocol)
-          : phase === 'agent'
-            ? await agentEndToEnd(url, n, protocol)
+          : phase === 'agent' || phase === 'agent-plain'
+            ? await agentEndToEnd(url, n, protocol, phase === 'agent' ? 'gzip' : 'none')
             : await bufferedRss(buffered)
     process.stdout.write(`${JSON.stringify(result)}\n`)
     return
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     const sqlite = await runPhase('sqlite')
     const mq = await runPhase('mqtt', ['--url', broker.url])
     const agent = await runPhase('agent', ['--url', broker.url])
+    const plain = await runPhase('agent-plain', ['--url', broker.url])
     const rss = await runPhase('rss', [], DEVICE_NODE_FLAGS)
     const rows: [string, string, string][] = [
       [
@@ -64,11 +66,16 @@ async function main(): Promise<void> {
         `~${fmt(sqlite.avgRecordBytes!)} bytes of JSON each; MQTT ${protocol === 5 ? '5' : '3.1.1'}, QoS 1, Mosquitto on loopback`,
       ],
       ['agent accept rate', `${fmt(agent.acceptPerS!)} rec/s`, 'validate + commit to SQLite (WAL, synchronous=FULL, group commit)'],
-      ['agent end to end', `${fmt(agent.endToEndPerS!)} rec/s`, 'accepted → PUBACKed → deleted'],
+      ['agent end to end', `${fmt(agent.endToEndPerS!)} rec/s`, 'accepted → PUBACKed → deleted (gzip, the default)'],
+      [
+        'agent end to end, no gzip',
+        `${fmt(plain.endToEndPerS!)} rec/s`,
+        `compression none: ${fmt(plain.wireBytesPerRecord!, 1)} bytes/record on the wire`,
+      ],
       [
         'ceiling: better-sqlite3',
         `${fmt(sqlite.insertDeletePerS!)} rec/s`,
-        `insert (tx of 1000) + delete (ranges of 500); insert alone ${fmt(sqlite.insertPerS!)} rec/s`,
+        `insert (tx of 4000) + delete (ranges of 500, 8 per tx); insert alone ${fmt(sqlite.insertPerS!)} rec/s`,
       ],
       ['agent / SQLite ceiling', `${fmt(agent.endToEndPerS! / sqlite.insertDeletePerS!, 2)}x`, 'target >= 0.7x'],
       ['ceiling: MQTT.js alone', `${fmt(mq.recordsPerS!)} rec/s`, 'same gzip envelopes of 500, QoS 1, window 100'],
@@ -81,7 +88,7 @@ async function main(): Promise<void> {
       [
         `peak RSS, ${fmt(rss.buffered!)} buffered`,
         `${fmt(rss.peakRssMb!, 1)} MB`,
-        `broker unreachable; accepted at ${fmt(rss.acceptPerS!)} rec/s; target <= 64 MB`,
+        `broker unreachable; node ${DEVICE_NODE_FLAGS.join(' ')}; ${fmt(rss.baselineRssMb!, 1)} MB after start(), before any record; accepted at ${fmt(rss.acceptPerS!)} rec/s; target <= 64 MB`,
       ],
     ]
     const w0 = Math.max(...rows.map((r) => r[0].length))
@@ -90,6 +97,11 @@ async function main(): Promise<void> {
       `| ${'measure'.padEnd(w0)} | ${'value'.padStart(w1)} | notes |\n|${'-'.repeat(w0 + 2)}|${'-'.repeat(w1 + 1)}:|---|\n`,
     )
     for (const [a, b, c] of rows) process.stdout.write(`| ${a.padEnd(w0)} | ${b.padStart(w1)} | ${c} |\n`)
+    // Shared machines skew every figure: say how busy this one was.
+    const [l1, l5] = loadavg()
+    process.stdout.write(
+      `\n${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${l1!.toFixed(1)} / ${l5!.toFixed(1)} (1 / 5 min), Node ${process.version}\n`,
+    )
   } finally {
     await broker.stop()
   }
