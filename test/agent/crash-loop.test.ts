@@ -1,45 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createAgent } from '@edgetwin/agent'
 import Database from 'better-sqlite3'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
+import { bundleChild } from './child.js'
 import { agentConfig, Collector, tempDir } from './support.js'
 
-const CYCLES = Number(process.env.CRASH_CYCLES ?? 50)
+const CYCLES = 50
 const WINDOW = 10
 const BATCH = 100
-
-/** Bundles the child so that each restart costs a plain `node` start, not a TypeScript compile. */
-async function bundleChild(): Promise<string> {
-  const outDir = join(process.cwd(), 'node_modules', '.cache', 'edgetwin-test')
-  mkdirSync(outDir, { recursive: true })
-  const outfile = join(outDir, `crash-child-${process.pid}.mjs`)
-  await build({
-    entryPoints: [join(import.meta.dirname, 'fixtures', 'crash-child.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@edgetwin/source'],
-    // Bundle only our workspace sources (TypeScript); every npm dependency loads from node_modules as usual.
-    plugins: [
-      {
-        name: 'externals',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@edgetwin/') ? undefined : { path: args.path, external: true },
-          )
-        },
-      },
-    ],
-    logLevel: 'silent',
-  })
-  return outfile
-}
 
 describe('crash loop: SIGKILL at random moments', () => {
   let broker: MosquittoHandle
@@ -61,9 +32,7 @@ describe('crash loop: SIGKILL at random moments', () => {
     })
     const accepted = new Map<number, number>() // seq -> n
     let n = 0
-    const started = Date.now()
     for (let cycle = 0; cycle < CYCLES; cycle++) {
-      const tc = Date.now()
       const proc: ChildProcess = spawn(process.execPath, [child, JSON.stringify(config), String(n)], { stdio: ['ignore', 'pipe', 'pipe'] })
       let stderr = ''
       proc.stderr!.on('data', (d) => {
@@ -87,7 +56,6 @@ describe('crash loop: SIGKILL at random moments', () => {
         })
       })
       await ready
-      if (process.env.CRASH_DEBUG) console.log(`cycle ${cycle} ready after ${Date.now() - tc} ms (total ${Date.now() - started})`)
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 200))
       const exited = new Promise((r) => proc.once('exit', r))
       proc.kill('SIGKILL')
@@ -114,6 +82,7 @@ describe('crash loop: SIGKILL at random moments', () => {
     )
     const t1 = Date.now()
     await agent.close()
+    rmSync(child, { force: true })
     console.log(`drain ${t1 - t0} ms, close ${Date.now() - t1} ms`)
 
     const bySeq = new Map<number, unknown>()
@@ -126,6 +95,7 @@ describe('crash loop: SIGKILL at random moments', () => {
     const duplicates = collector.records.length - new Set(collector.seqs('metrics')).size
     expect(duplicates).toBeLessThanOrEqual(CYCLES * WINDOW * BATCH)
     expect(collector.errors).toEqual([])
+    rmSync(child, { force: true })
     console.log(
       `crash loop: ${CYCLES} kills, ${accepted.size} accepts reported (max seq ${maxSeq}), ${collector.records.length} records received, ${duplicates} duplicates`,
     )
