@@ -60,6 +60,8 @@ export const PublishConfig = Type.Object(
     maxPublishesPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     /** Attempts before a batch the broker refuses is quarantined. */
     maxRefusals: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+    /** A connection whose broker leaves a QoS 1 PUBLISH unacknowledged this long is dropped and re-established. */
+    ackTimeoutMs: Type.Integer({ minimum: 100, default: 60_000 }),
   },
   { additionalProperties: false, default: {} },
 )

@@ -187,6 +187,15 @@ export class MqttConnection implements MqttSession {
     return () => this.disconnectListeners.delete(listener)
   }
 
+  /**
+   * Drops the current connection without a DISCONNECT (the broker stopped acknowledging); the reconnect loop
+   * then re-establishes it and MQTT.js re-sends what is unacknowledged.
+   */
+  dropConnection(): void {
+    if (this.closing || !this.client?.connected) return
+    this.client.stream.destroy()
+  }
+
   /** Disconnects cleanly (a normal DISCONNECT: the broker discards the Last Will, [MQTT-3.14.4-3]). */
   async close(): Promise<void> {
     if (this.closing) return

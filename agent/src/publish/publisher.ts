@@ -26,6 +26,8 @@ interface InflightBatch {
   readonly lastSeq: number
   readonly count: number
   refusals: number
+  /** When the PUBLISH was (re)sent, for the acknowledgement watchdog. */
+  sentAtMs: number
 }
 
 /** MQTT 5 reason codes of 0x80 and above are failures (MQTT 5.0 section 2.4). */
@@ -49,11 +51,41 @@ export class Publisher {
   private closing = false
   private idleWaiters: (() => void)[] = []
   private readonly offConnect: () => void
+  private readonly watchdog: NodeJS.Timeout
 
   constructor(private readonly o: PublisherOptions) {
     this.limiter = o.config.maxPublishesPerSecond ? new RateLimiter(o.config.maxPublishesPerSecond) : undefined
     this.topics = Object.fromEntries(STREAMS.map((s) => [s, telemetryTopic(o.kind, o.deviceId, s)])) as Record<StreamName, string>
-    this.offConnect = o.session.onConnect(() => this.pump())
+    this.offConnect = o.session.onConnect(() => {
+      // MQTT.js has just re-sent what was unacknowledged: their clocks start again.
+      const now = Date.now()
+      for (const b of this.inflight) if (b.sentAtMs !== Number.POSITIVE_INFINITY) b.sentAtMs = now
+      this.pump()
+    })
+    this.watchdog = setInterval(() => this.checkAcks(), Math.max(50, Math.min(5000, o.config.ackTimeoutMs / 4)))
+    this.watchdog.unref()
+  }
+
+  /**
+   * Liveness: a broker that never answers a PUBLISH (or answers with a packet MQTT.js cannot parse) would pin a
+   * slot of the window forever. Past `ackTimeoutMs` the connection is dropped, so it is re-established and the
+   * unacknowledged messages are sent again.
+   */
+  private checkAcks(): void {
+    if (!this.o.session.connected) return
+    const now = Date.now()
+    for (const b of this.inflight) {
+      if (now - b.sentAtMs > this.o.config.ackTimeoutMs) {
+        const err = new AgentError(
+          'AGENT_ACK_TIMEOUT',
+          `no PUBACK for ${b.stream} seqs ${b.firstSeq}-${b.lastSeq} after ${now - b.sentAtMs} ms; reconnecting`,
+        )
+        this.o.logger.warn({ stream: b.stream, firstSeq: b.firstSeq, lastSeq: b.lastSeq }, err.message)
+        this.o.onError(err)
+        this.o.session.dropConnection()
+        return
+      }
+    }
   }
 
   get inflightCount(): number {
@@ -98,7 +130,14 @@ export class Publisher {
       )
       if (rows.length === 0) continue
       this.nextStream = (this.nextStream + i + 1) % STREAMS.length
-      const batch: InflightBatch = { stream, firstSeq: rows[0]!.seq, lastSeq: rows[rows.length - 1]!.seq, count: rows.length, refusals: 0 }
+      const batch: InflightBatch = {
+        stream,
+        firstSeq: rows[0]!.seq,
+        lastSeq: rows[rows.length - 1]!.seq,
+        count: rows.length,
+        refusals: 0,
+        sentAtMs: Number.POSITIVE_INFINITY,
+      }
       this.cursor.set(stream, batch.lastSeq)
       this.inflight.add(batch)
       this.o.counters.published += batch.count
@@ -117,6 +156,7 @@ export class Publisher {
   }
 
   private send(batch: InflightBatch, payload: Buffer): void {
+    batch.sentAtMs = Date.now()
     this.o.session.publish(this.topics[batch.stream], payload, { qos: 1 }).then(
       () => this.acked(batch),
       (err: AgentError & { reasonCode?: number }) => this.refusedOrFailed(batch, payload, err),
@@ -170,6 +210,7 @@ export class Publisher {
   async close(timeoutMs: number): Promise<void> {
     this.closing = true
     this.offConnect()
+    clearInterval(this.watchdog)
     if (this.pumpTimer) clearTimeout(this.pumpTimer)
     if (this.inflight.size === 0 || !this.o.session.connected) return
     await new Promise<void>((resolve) => {
