@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox'
 import { GatewayProfileConfig } from './config-agent-gateway.js'
 import { AgentJobsConfig } from './config-agent-jobs.js'
-import { DeviceId, DeviceKind } from './ids.js'
+import { DeviceId, DeviceKind, LogLevel } from './ids.js'
 
 export const TlsConfig = Type.Object(
   {
@@ -101,18 +101,7 @@ export const AgentConfig = Type.Object(
     publish: PublishConfig,
     reconnect: ReconnectConfig,
     healthIntervalS: Type.Number({ minimum: 0, default: 60 }),
-    logLevel: Type.Union(
-      [
-        Type.Literal('fatal'),
-        Type.Literal('error'),
-        Type.Literal('warn'),
-        Type.Literal('info'),
-        Type.Literal('debug'),
-        Type.Literal('trace'),
-        Type.Literal('silent'),
-      ],
-      { default: 'info' },
-    ),
+    logLevel: LogLevel,
     /** NDJSON source: a file path or `-` for stdin; one `{"stream","record"}` per line. */
     source: Type.Optional(Type.Object({ ndjson: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
     vehicle: Type.Optional(VehicleProfileConfig),

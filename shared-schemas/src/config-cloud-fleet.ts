@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { DeviceId, IsoTimestamp } from './ids.js'
+import { TransformedPositionEvent } from './position-event.js'
 
 /** `YYYY-MM-DD`, as the reference architecture's maintenance table stores PurchaseDate. */
 export const IsoDate = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' })
@@ -27,12 +28,7 @@ export type MaintenanceRecord = Static<typeof MaintenanceRecord>
  */
 export const EnrichedPositionEvent = Type.Object(
   {
-    EventType: Type.String(),
-    TrackerName: Type.String(),
-    DeviceId: DeviceId,
-    SampleTime: IsoTimestamp,
-    ReceivedTime: IsoTimestamp,
-    Position: Type.Tuple([Type.Number({ minimum: -180, maximum: 180 }), Type.Number({ minimum: -90, maximum: 90 })]),
+    ...TransformedPositionEvent.properties,
     MeetsEmissionStandards: Type.Union([Type.Boolean(), Type.Null()]),
     Mileage: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
     PurchaseDate: Type.Union([IsoDate, Type.Null()]),

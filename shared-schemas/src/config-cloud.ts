@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox'
 import { CloudFleetConfig } from './config-cloud-fleet.js'
 import { CloudJobsConfig } from './config-cloud-jobs.js'
 import { CloudTwinConfig } from './config-cloud-twin.js'
+import { LogLevel } from './ids.js'
 
 export const CloudConfig = Type.Object(
   {
@@ -70,10 +71,7 @@ export const CloudConfig = Type.Object(
     jobs: CloudJobsConfig,
     twin: CloudTwinConfig,
     awsRegion: Type.Optional(Type.String({ minLength: 1 })),
-    logLevel: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-      { default: 'info' },
-    ),
+    logLevel: LogLevel,
   },
   { $id: 'CloudConfig', additionalProperties: false },
 )
@@ -97,10 +95,7 @@ export const RouterLambdaEnv = Type.Object(
     DEVICE_STATUS_TABLE_NAME: Type.String({ minLength: 1 }),
     DEAD_LETTER_BUCKET: Type.String({ minLength: 3 }),
     DEAD_LETTER_PREFIX: Type.String({ default: 'dead-letters' }),
-    LOG_LEVEL: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-      { default: 'info' },
-    ),
+    LOG_LEVEL: LogLevel,
   },
   // Lambda adds its own variables (AWS_REGION, …), so unknown keys are allowed and ignored.
   { $id: 'RouterLambdaEnv', additionalProperties: true },

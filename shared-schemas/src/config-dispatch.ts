@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox'
+import { LogLevel } from './ids.js'
 
 /**
  * The OpenFAST dispatch server (`edgetwin dispatch serve`). Secrets are never in this file: the bearer
@@ -66,18 +67,7 @@ export const DispatchConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    logLevel: Type.Union(
-      [
-        Type.Literal('fatal'),
-        Type.Literal('error'),
-        Type.Literal('warn'),
-        Type.Literal('info'),
-        Type.Literal('debug'),
-        Type.Literal('trace'),
-        Type.Literal('silent'),
-      ],
-      { default: 'info' },
-    ),
+    logLevel: LogLevel,
   },
   { $id: 'DispatchConfig', additionalProperties: false },
 )

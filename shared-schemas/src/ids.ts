@@ -34,3 +34,8 @@ export type IsoTimestamp = Static<typeof IsoTimestamp>
 export function isDeviceId(value: string): boolean {
   return thingNameRegExp.test(value)
 }
+
+/** pino's log levels, for every config file. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export const LogLevel = Type.Enum(LOG_LEVELS, { default: 'info' })
+export type LogLevel = Static<typeof LogLevel>
