@@ -28,7 +28,7 @@ export function registerTwinCommands(program: Command): void {
       },
       'table',
     )
-    .action((opts: { config?: string; dataDir?: string; device?: string; limit: number; format: 'table' | 'json' }) => {
+    .action(async (opts: { config?: string; dataDir?: string; device?: string; limit: number; format: 'table' | 'json' }) => {
       const path = join(opts.dataDir ?? cloudDataDir(opts.config), 'twin.db')
       if (!existsSync(path)) {
         process.stdout.write(opts.format === 'json' ? '[]\n' : `no twin decisions yet (${path} does not exist)\n`)
@@ -36,7 +36,7 @@ export function registerTwinCommands(program: Command): void {
       }
       const store = new ProvenanceStore(path)
       try {
-        const records = store.list({ limit: opts.limit, ...(opts.device ? { deviceId: opts.device } : {}) })
+        const records = await store.list({ limit: opts.limit, ...(opts.device ? { deviceId: opts.device } : {}) })
         if (opts.format === 'json') {
           process.stdout.write(`${JSON.stringify(records, null, 2)}\n`)
           return

@@ -242,7 +242,7 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
     )
     const after = windows.filter((w) => Date.parse(w.windowStart) >= settledMs)
 
-    const decisions = twin.provenance.list({ limit: 1000 }).reverse()
+    const decisions = (await twin.provenance.list({ limit: 1000 })).reverse()
     const jobExecutions: Record<string, string> = {}
     for (const d of decisions) {
       if (!d.jobId) continue

@@ -1,46 +1,8 @@
-import { createHash } from 'node:crypto'
 import Database from 'better-sqlite3'
+import type { DecisionLog, DecisionLogListOptions, DecisionRecord } from './decision-log.js'
 
-/** Everything that led to one decision, so an engineer can audit and reproduce it. */
-export interface DecisionRecord {
-  readonly id: string
-  readonly createdAt: string
-  readonly deviceId: string
-  /** Measured conditions: window, mean wind, turbulence intensity, alarm counts. */
-  readonly conditions: Record<string, unknown>
-  /** SHA-256 of the canonical JSON of the inputs (conditions, parameters in force, candidates, seeds). */
-  readonly inputsHash: string
-  readonly engine: string
-  readonly engineVersion: string
-  readonly seeds: readonly number[]
-  /** Per controller: simulation ids and post-processed metrics. */
-  readonly results: unknown
-  readonly decision: {
-    action: 'update' | 'none'
-    candidate?: string
-    reason: string
-    patch?: Record<string, number>
-    /** Version of the job document sent (or that would have been sent). */
-    documentVersion?: number
-  }
-  readonly jobId: string | null
-}
-
-/** Canonical JSON: keys sorted at every level, so that equal inputs hash equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  )
-}
-
-export function hashInputs(inputs: unknown): string {
-  return createHash('sha256').update(canonicalJson(inputs)).digest('hex')
-}
-
-/** Append-only provenance of twin decisions (SQLite locally). */
-export class ProvenanceStore {
+/** Append-only provenance of twin decisions: the local DecisionLog adapter (SQLite; the S3 one is object-decision-log.ts). */
+export class ProvenanceStore implements DecisionLog {
   private readonly db: Database.Database
 
   constructor(path: string) {
@@ -64,7 +26,7 @@ export class ProvenanceStore {
       .run(record.id, record.createdAt, record.deviceId, JSON.stringify(record))
   }
 
-  list(options: { deviceId?: string; limit?: number } = {}): DecisionRecord[] {
+  list(options: DecisionLogListOptions = {}): DecisionRecord[] {
     const rows = options.deviceId
       ? this.db
           .prepare('SELECT record FROM twin_decisions WHERE device_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')

@@ -81,7 +81,9 @@ describe('twin loop', () => {
       provenance,
       log: pino({ level: 'silent' }),
     })
-    return { loop, jobs, notifier, provenance, config }
+    const newLoop = () =>
+      new TwinLoop({ config, series, runner: createInProcessRunner(), jobs, notifier, provenance, log: pino({ level: 'silent' }) })
+    return { loop, jobs, notifier, provenance, config, newLoop }
   }
 
   const start = new Date('2026-10-01T12:00:00Z')
@@ -106,7 +108,7 @@ describe('twin loop', () => {
       expect(value).toBeGreaterThanOrEqual(bound.min)
       expect(value).toBeLessThanOrEqual(bound.max)
     }
-    const [record] = provenance.list()
+    const [record] = await provenance.list()
     expect(record?.jobId).toBe(job.jobId)
     expect(record?.inputsHash).toMatch(/^[0-9a-f]{64}$/)
     expect(record?.seeds).toEqual([1, 2, 3])
@@ -138,7 +140,7 @@ describe('twin loop', () => {
     const last = notifier.sent.at(-1)!
     expect(last.kind).toBe('no-action')
     expect(last.message).toMatch(/no candidate removes the over-speed exceedances/)
-    expect(provenance.list()[0]?.jobId).toBeNull()
+    expect((await provenance.list())[0]?.jobId).toBeNull()
   })
 
   it('does not investigate the same turbine again during its cooldown', async () => {
@@ -148,5 +150,34 @@ describe('twin loop', () => {
     expect(jobs.created).toEqual([])
     const outcomes = await loop.tick(new Date(end.getTime() + 2000))
     expect(outcomes[0]?.decision).toBeUndefined()
+  })
+
+  it('keeps the cooldown across a new loop on the same decision log (a Lambda cold start)', async () => {
+    const shifted = new Date(start.getTime() + 29 * 60_000)
+    const { loop, newLoop, provenance } = setup(
+      // Anomalous telemetry in both windows, so only the cooldown can keep the second tick from investigating.
+      { 'turbine-1': [...telemetry(0.15, 11, start), ...telemetry(0.15, 11, shifted)] },
+      { candidates: [], detector: { cooldownMinutes: 30 } },
+    )
+    const [first] = await loop.tick(end)
+    expect(first?.decision).toBeDefined()
+    const [during] = await newLoop().tick(new Date(end.getTime() + 29 * 60_000))
+    expect(during?.decision).toBeUndefined()
+    expect(await provenance.list({ deviceId: 'turbine-1' })).toHaveLength(1)
+  })
+
+  it('investigates again once the cooldown recorded in the decision log has passed', async () => {
+    const later = new Date(start.getTime() + 3_600_000)
+    const { newLoop, provenance } = setup(
+      { 'turbine-1': [...telemetry(0.15, 11, start), ...telemetry(0.15, 11, later)] },
+      { candidates: [], detector: { cooldownMinutes: 30 } },
+    )
+    await newLoop().tick(end)
+    const [again] = await newLoop().tick(new Date(later.getTime() + 600_000))
+    expect(again?.decision).toBeDefined()
+    expect((await provenance.list({ deviceId: 'turbine-1' })).map((r) => r.createdAt)).toEqual([
+      new Date(later.getTime() + 600_000).toISOString(),
+      end.toISOString(),
+    ])
   })
 })

@@ -10,11 +10,11 @@ import {
 import type { Logger } from 'pino'
 import { buildCandidates } from './candidates.js'
 import { type ControllerResults, type Decision, decideControllerUpdate, type SimulationMetrics } from './decide.js'
+import { type DecisionLog, type DecisionRecord, hashInputs, isInvestigation } from './decision-log.js'
 import { evaluateWindow } from './detector.js'
 import { simulationMetrics } from './metrics.js'
 import type { Notifier } from './notifier.js'
 import type { ParametersInForce, SimulationRunner, TurbineSeries, TwinJobs } from './ports.js'
-import { type DecisionRecord, hashInputs, type ProvenanceStore } from './provenance-store.js'
 import { type TurbineWindowStats, windowStatistics } from './statistics.js'
 
 export interface TwinLoopDeps {
@@ -23,7 +23,8 @@ export interface TwinLoopDeps {
   readonly runner: SimulationRunner
   readonly jobs: TwinJobs
   readonly notifier: Notifier
-  readonly provenance: ProvenanceStore
+  /** Where decisions are recorded; also the memory of cooldowns and parameters in force (Lambda keeps no state). */
+  readonly provenance: DecisionLog
   readonly log: Logger
   /** The engine name recorded in provenance. */
   readonly engine?: string
@@ -36,6 +37,8 @@ export interface TickOutcome {
 }
 
 const MINUTE_MS = 60_000
+/** Decisions read back to find a turbine's last investigation (group-rollout records may come after it). */
+const COOLDOWN_LOOKBACK = 50
 
 /** Job ids allow `[a-zA-Z0-9_-]{1,64}`; thing names also allow `:`. */
 function jobIdFor(deviceId: string, version: number, stage: 'canary' | 'group'): string {
@@ -50,7 +53,6 @@ function jobIdFor(deviceId: string, version: number, stage: 'canary' | 'group'):
  * (canary), its group once the canary succeeded. Every decision is recorded with its provenance.
  */
 export class TwinLoop {
-  private readonly cooldownUntil = new Map<string, number>()
   private readonly pendingGroupRollouts = new Map<string, { deviceId: string; document: ControllerUpdateJobDocument; group: string[] }>()
   private running: Promise<TickOutcome[]> | undefined
 
@@ -66,7 +68,7 @@ export class TwinLoop {
 
   private async evaluate(now: Date): Promise<TickOutcome[]> {
     const { config, series, log } = this.deps
-    await this.advanceRollouts()
+    await this.advanceRollouts(now)
     const to = now
     const from = new Date(now.getTime() - config.windowMinutes * MINUTE_MS)
     const outcomes: TickOutcome[] = []
@@ -78,12 +80,11 @@ export class TwinLoop {
         outcomes.push({ deviceId, stats })
         continue
       }
-      if ((this.cooldownUntil.get(deviceId) ?? 0) > now.getTime()) {
+      if (await this.inCooldown(deviceId, now)) {
         log.debug({ deviceId }, 'anomaly during cooldown, not investigated again')
         outcomes.push({ deviceId, stats })
         continue
       }
-      this.cooldownUntil.set(deviceId, now.getTime() + config.detector.cooldownMinutes * MINUTE_MS)
       const message = findings.map((f) => f.message).join('; ')
       log.info({ deviceId, findings: findings.map((f) => f.kind) }, `anomaly: ${message}`)
       await this.notify({ subject: `edgetwin: anomaly on ${deviceId}`, deviceId, kind: 'anomaly', message, details: { stats } })
@@ -93,11 +94,22 @@ export class TwinLoop {
     return outcomes
   }
 
+  /**
+   * A turbine is not investigated again until `cooldownMinutes` after its last investigation. The time comes from
+   * the decision log, not from memory, so a new Lambda execution environment keeps the cooldown.
+   */
+  private async inCooldown(deviceId: string, now: Date): Promise<boolean> {
+    const cooldownMs = this.deps.config.detector.cooldownMinutes * MINUTE_MS
+    if (cooldownMs <= 0) return false
+    const last = (await this.deps.provenance.list({ deviceId, limit: COOLDOWN_LOOKBACK })).find(isInvestigation)
+    return last !== undefined && Date.parse(last.createdAt) + cooldownMs > now.getTime()
+  }
+
   /** What the twin believes is in force: the defaults, then every update whose execution on this turbine succeeded. */
   async parametersInForce(deviceId: string): Promise<ParametersInForce> {
     let parameters: ControllerParameters = { ...CONTROLLER_PARAMETER_DEFAULTS }
     let version = 0
-    for (const record of this.deps.provenance.list({ deviceId, limit: 10_000 }).reverse()) {
+    for (const record of (await this.deps.provenance.list({ deviceId, limit: 10_000 })).reverse()) {
       const documentVersion = record.decision.documentVersion ?? 0
       version = Math.max(version, documentVersion)
       if (record.jobId && record.decision.patch) {
@@ -206,7 +218,7 @@ export class TwinLoop {
       },
       jobId,
     }
-    this.deps.provenance.append(record)
+    await this.deps.provenance.append(record)
     log.info({ deviceId, action: decision.action, jobId }, `decision: ${decision.reason}`)
     await this.notify({
       subject:
@@ -220,7 +232,7 @@ export class TwinLoop {
   }
 
   /** Staged rollout: once the canary's execution succeeded, the rest of the group gets the same document. */
-  private async advanceRollouts(): Promise<void> {
+  private async advanceRollouts(now: Date): Promise<void> {
     for (const [canaryJobId, pending] of [...this.pendingGroupRollouts]) {
       const status = await this.deps.jobs.executionStatus(canaryJobId, pending.deviceId)
       if (status === 'QUEUED' || status === 'IN_PROGRESS' || status === 'UNKNOWN') continue
@@ -249,11 +261,12 @@ export class TwinLoop {
         abortMinExecutions: rollout.abortMinExecutions,
         inProgressTimeoutMinutes: rollout.inProgressTimeoutMinutes,
       })
-      const canary = this.deps.provenance.list({ deviceId: pending.deviceId, limit: 50 }).find((r) => r.jobId === canaryJobId)
+      const canary = (await this.deps.provenance.list({ deviceId: pending.deviceId, limit: 50 })).find((r) => r.jobId === canaryJobId)
       for (const member of pending.group) {
-        this.deps.provenance.append({
+        await this.deps.provenance.append({
           id: randomUUID(),
-          createdAt: new Date().toISOString(),
+          // The tick's time (virtual or real), like every other record, so the log sorts in one timeline.
+          createdAt: now.toISOString(),
           deviceId: member,
           conditions: { canaryDeviceId: pending.deviceId, canaryJobId, canaryDecisionId: canary?.id ?? null },
           inputsHash: canary?.inputsHash ?? '',

@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns'
 import type { CloudTwinConfig } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import { CloudError } from '../errors.js'
+import type { DecisionLog } from './decision-log.js'
 import { createDispatchClient } from './dispatch-client.js'
 import { createLogNotifier, createSnsNotifier, createWebhookNotifier, type Notifier } from './notifier.js'
 import type { SimulationRunner, TurbineSeries, TwinJobs } from './ports.js'
@@ -25,11 +26,13 @@ export interface TwinServiceOptions {
   /** Overrides for tests and for the composition root. */
   readonly runner?: SimulationRunner
   readonly notifier?: Notifier
+  /** Where decisions are recorded. @default a ProvenanceStore (SQLite) at `<dataDir>/twin.db`, closed with the service */
+  readonly decisionLog?: DecisionLog
 }
 
 export interface TwinService {
   readonly loop: TwinLoop
-  readonly provenance: ProvenanceStore
+  readonly provenance: DecisionLog
   start(): void
   /** Runs every scheduled evaluation up to `at` (virtual time); resolves when they have finished. */
   advanceTo(at: Date): Promise<void>
@@ -49,11 +52,15 @@ function notifierFor(config: CloudTwinConfig, log: Logger, awsRegion?: string): 
   return createLogNotifier(log)
 }
 
-/** Composition of the twin loop: provenance in `<dataDir>/twin.db`, notifier and dispatch client from the config. */
+/** Composition of the twin loop: provenance in `<dataDir>/twin.db` unless a decision log is given, notifier and dispatch client from the config. */
 export function createTwinService(options: TwinServiceOptions): TwinService {
   const { config, log } = options
-  mkdirSync(options.dataDir, { recursive: true })
-  const provenance = new ProvenanceStore(join(options.dataDir, 'twin.db'))
+  let owned: ProvenanceStore | undefined
+  if (!options.decisionLog) {
+    mkdirSync(options.dataDir, { recursive: true })
+    owned = new ProvenanceStore(join(options.dataDir, 'twin.db'))
+  }
+  const provenance: DecisionLog = options.decisionLog ?? (owned as ProvenanceStore)
   const runner =
     options.runner ??
     createDispatchClient({
@@ -86,7 +93,7 @@ export function createTwinService(options: TwinServiceOptions): TwinService {
     advanceTo: (at) => scheduler.advanceTo(at),
     async close() {
       await scheduler.close()
-      provenance.close()
+      owned?.close()
     },
   }
 }
