@@ -32,12 +32,20 @@ function describe(error: { instancePath: string; message: string; keyword: strin
   return { path, message: error.message }
 }
 
-/** Compiles `schema` once; use at every boundary (messages, job documents, REST bodies, config files). */
+/**
+ * A validator for `schema`, compiled once on first use (every boundary: messages, job documents, REST bodies,
+ * config files). Compiling lazily keeps a device agent from paying for the cloud's schemas it never checks.
+ */
 export function createValidator<T extends TSchema>(schema: T, name = (schema as { $id?: string }).$id ?? 'value'): Validator<T> {
-  const compiled = Compile(schema)
+  type Compiled = { Check(value: unknown): boolean; Errors(value: unknown): Iterable<unknown> }
+  let compiled: Compiled | undefined
+  const get = (): Compiled => {
+    compiled ??= Compile(schema) as unknown as Compiled
+    return compiled
+  }
   const errors = (value: unknown): FieldError[] => {
     const out: FieldError[] = []
-    for (const e of compiled.Errors(value) as Iterable<{ instancePath: string; message: string; keyword: string; params: unknown }>) {
+    for (const e of get().Errors(value) as Iterable<{ instancePath: string; message: string; keyword: string; params: unknown }>) {
       // 'schema is false' is the per-key twin of an additionalProperties error; keep the one that names the key.
       if (e.keyword === 'boolean') continue
       out.push(describe(e))
@@ -47,10 +55,10 @@ export function createValidator<T extends TSchema>(schema: T, name = (schema as 
   }
   return {
     schema,
-    check: (value: unknown): value is Static<T> => compiled.Check(value),
+    check: (value: unknown): value is Static<T> => get().Check(value),
     errors,
     parse(value: unknown): Static<T> {
-      if (compiled.Check(value)) return value
+      if (get().Check(value)) return value as Static<T>
       const found = errors(value)
       const summary = found.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')
       throw new SchemaError('SCHEMA_INVALID', `invalid ${name}: ${summary}`, found)
