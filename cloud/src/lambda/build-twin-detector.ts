@@ -1,0 +1,125 @@
+import { SNSClient } from '@aws-sdk/client-sns'
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query'
+import { CloudTwinConfig, createValidator, parseConfig, parseLambdaEnv, TwinDetectorLambdaEnv } from '@edgetwin/shared-schemas'
+import { pino } from 'pino'
+import { CloudError } from '../errors.js'
+import { createS3ObjectStore } from '../fleet/s3-object-store.js'
+import { AwsJobsService } from '../jobs/aws-jobs-service.js'
+import { createInfluxTimeSeriesStore } from '../sinks/time-series/influx-time-series-store.js'
+import { createTimestreamTurbineSeries } from '../sinks/time-series/timestream-turbine-series.js'
+import { createTurbineSeries } from '../sinks/time-series/turbine-series.js'
+import { createDispatchClient } from '../twin/dispatch-client.js'
+import { twinJobsFrom } from '../twin/jobs-adapter.js'
+import { createSnsNotifier } from '../twin/notifier.js'
+import { createObjectDecisionLog } from '../twin/object-decision-log.js'
+import type { TurbineSeries } from '../twin/ports.js'
+import { TwinLoop } from '../twin/twin-loop.js'
+import { endpointConfig } from './aws-endpoints.js'
+
+const envValidator = createValidator(TwinDetectorLambdaEnv)
+const twinValidator = createValidator(CloudTwinConfig)
+
+/** The part of an EventBridge scheduled event the detector reads: `time`, the scheduled time of this run. */
+export interface ScheduledEvent {
+  readonly time?: string
+}
+
+/** The Lambda context's function ARN, `arn:aws:lambda:<region>:<account>:function:<name>`. */
+export interface DetectorContext {
+  readonly invokedFunctionArn?: string
+}
+
+export interface DetectorTickResult {
+  readonly at: string
+  readonly turbines: number
+  readonly decisions: Array<{ deviceId: string; action: 'update' | 'none'; jobId: string | null; decisionId: string }>
+}
+
+function twinConfig(json: string | undefined, dispatchUrl: string, topicArn: string): CloudTwinConfig {
+  let overrides: Record<string, unknown> = {}
+  if (json !== undefined) {
+    try {
+      overrides = JSON.parse(json) as Record<string, unknown>
+    } catch (err) {
+      throw new CloudError('CLOUD_CONFIG_INVALID', `TWIN_CONFIG_JSON is not JSON: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  const dispatch = { ...(overrides['dispatch'] as object | undefined), url: dispatchUrl }
+  // The schedule is the EventBridge rule's and the notifier is the stack's topic: only the loop's own settings vary.
+  return parseConfig(twinValidator, { ...overrides, enabled: true, dispatch, notifier: { type: 'sns', topicArn } }) as CloudTwinConfig
+}
+
+/**
+ * Builds one tick of the twin loop on the AWS adapters from the Lambda environment (the only place it is read):
+ * series from Timestream (Query) or Timestream for InfluxDB, simulations on the dispatch server behind the ALB,
+ * jobs in AWS IoT, notifications on SNS, decisions (and with them cooldowns) as objects in S3.
+ */
+export function buildTwinDetector(
+  env: Readonly<Record<string, string | undefined>>,
+  context: DetectorContext = {},
+): (event: ScheduledEvent) => Promise<DetectorTickResult> {
+  const config: Readonly<TwinDetectorLambdaEnv> = parseLambdaEnv(envValidator, env)
+  const logger = pino({ level: config.LOG_LEVEL, redact: ['*.token', '*.authorization', 'DISPATCH_TOKEN', 'INFLUX_TOKEN'] })
+  const twin = twinConfig(config.TWIN_CONFIG_JSON, config.DISPATCH_URL, config.TOPIC_ARN)
+  const accountId = config.AWS_ACCOUNT_ID ?? context.invokedFunctionArn?.split(':')[4]
+  if (!accountId || !/^[0-9]{12}$/.test(accountId)) {
+    throw new CloudError('CLOUD_CONFIG_INVALID', 'the detector needs AWS_ACCOUNT_ID or a function ARN to name the things jobs target')
+  }
+  let series: TurbineSeries
+  if (config.TIMESERIES_ADAPTER === 'timestream') {
+    if (!config.TIMESTREAM_DATABASE || !config.TIMESTREAM_TABLE) {
+      throw new CloudError('CLOUD_CONFIG_INVALID', 'TIMESERIES_ADAPTER=timestream needs TIMESTREAM_DATABASE and TIMESTREAM_TABLE')
+    }
+    series = createTimestreamTurbineSeries({
+      client: new TimestreamQueryClient({ region: config.AWS_REGION, ...endpointConfig(config, 'TIMESTREAM_QUERY') }),
+      database: config.TIMESTREAM_DATABASE,
+      table: config.TIMESTREAM_TABLE,
+    })
+  } else {
+    if (!config.INFLUX_URL || !config.INFLUX_BUCKET)
+      throw new CloudError('CLOUD_CONFIG_INVALID', 'TIMESERIES_ADAPTER=influxdb needs INFLUX_URL and INFLUX_BUCKET')
+    series = createTurbineSeries(
+      createInfluxTimeSeriesStore({
+        url: config.INFLUX_URL,
+        apiVersion: 2,
+        database: config.INFLUX_BUCKET,
+        bucket: config.INFLUX_BUCKET,
+        ...(config.INFLUX_ORG ? { org: config.INFLUX_ORG } : {}),
+        ...(config.INFLUX_TOKEN ? { token: config.INFLUX_TOKEN } : {}),
+        logger,
+      }),
+    )
+  }
+  const iot = endpointConfig(config, 'IOT').endpoint
+  const jobs = new AwsJobsService({ region: config.AWS_REGION, accountId, logger, ...(iot ? { endpoint: iot } : {}) })
+  const loop = new TwinLoop({
+    config: twin,
+    series,
+    runner: createDispatchClient({
+      baseUrl: config.DISPATCH_URL,
+      ...(config.DISPATCH_TOKEN ? { token: config.DISPATCH_TOKEN } : {}),
+      maxConcurrent: twin.dispatch.maxConcurrent,
+      pollIntervalMs: twin.dispatch.pollIntervalMs,
+      runTimeoutMs: twin.dispatch.runTimeoutMs,
+    }),
+    jobs: twinJobsFrom(jobs),
+    notifier: createSnsNotifier(new SNSClient({ region: config.AWS_REGION, ...endpointConfig(config, 'SNS') }), config.TOPIC_ARN),
+    provenance: createObjectDecisionLog(
+      createS3ObjectStore({ bucket: config.DECISIONS_BUCKET, client: { region: config.AWS_REGION, ...endpointConfig(config, 'S3') } }),
+      config.DECISIONS_PREFIX,
+    ),
+    log: logger,
+    engine: twin.dispatch.engine,
+  })
+  return async (event) => {
+    // The scheduled time, not the start time: a delayed or retried invocation judges the window it was meant for.
+    const scheduled = event?.time ? new Date(event.time) : new Date()
+    if (Number.isNaN(scheduled.getTime())) throw new CloudError('CLOUD_LAMBDA_RECORD_INVALID', `event time '${event.time}' is not a date`)
+    const outcomes = await loop.tick(scheduled)
+    const decisions = outcomes.flatMap((o) =>
+      o.decision ? [{ deviceId: o.deviceId, action: o.decision.decision.action, jobId: o.decision.jobId, decisionId: o.decision.id }] : [],
+    )
+    logger.info({ at: scheduled.toISOString(), turbines: outcomes.length, decisions: decisions.length }, 'twin tick done')
+    return { at: scheduled.toISOString(), turbines: outcomes.length, decisions }
+  }
+}
