@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildTwinDetector, createTimestreamWriter, type TimeSeriesPoint } from '@edgetwin/cloud'
+import { parseDispatchConfig, startDispatchServer } from '@edgetwin/openfast-container'
+import { CONTROLLER_PARAMETER_DEFAULTS, type TurbineSample } from '@edgetwin/shared-schemas'
+import { runSimulation } from '@edgetwin/turbine-model'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { handler } from '../../cloud/src/lambda/twin-detector.js'
+import { S3WireServer } from '../fleet/support/s3-wire-server.js'
+import { restJsonError, startWireServer, type WireServer } from '../ingest/support/aws-wire.js'
+import { silentLogger } from '../ingest/support/fixtures.js'
+import { startTimestreamWire, type TimestreamWire } from '../ingest/support/timestream-wire.js'
+import { startTimestreamQueryWire, type TimestreamQueryWire } from './support/timestream-query-wire.js'
+
+const TOKEN = 'dispatch-token-0123456789abcdef'
+const start = new Date('2026-10-01T12:00:00Z')
+const end = new Date(start.getTime() + 600_000)
+
+/** 1 Hz telemetry of a turbine in 14 m/s wind at turbulence intensity `ti`, from the model itself. */
+function telemetry(ti: number, seed: number): TurbineSample[] {
+  const out = runSimulation({ windSpeedMps: 14, turbulenceIntensity: ti, seed, durationS: 600, outputDtS: 1 })
+  const col = (name: string) => out.columns[out.channels.indexOf(name)]!
+  const [time, wind, rotor, gen, power, torque, pitch] = ['Time', 'Wind1VelX', 'RotSpeed', 'GenSpeed', 'GenPwr', 'GenTq', 'BldPitch1'].map(
+    col,
+  )
+  return Array.from(time!, (t, i) => ({
+    time: new Date(start.getTime() + t * 1000).toISOString(),
+    windSpeedMps: wind![i]!,
+    rotorSpeedRpm: rotor![i]!,
+    generatorSpeedRpm: gen![i]!,
+    generatorPowerKw: power![i]!,
+    generatorTorqueKnm: torque![i]!,
+    bladePitchDeg: pitch![i]!,
+    alarms: gen![i]! > CONTROLLER_PARAMETER_DEFAULTS.overspeedAlarmGeneratorSpeedRpm ? ['overspeed' as const] : [],
+  }))
+}
+
+const point = (deviceId: string, seq: number, s: TurbineSample): TimeSeriesPoint => {
+  const { time, alarms, ...rest } = s
+  return {
+    deviceId,
+    measurement: 'turbine',
+    timeMs: Date.parse(time),
+    seq,
+    dimensions: {},
+    measures: rest as Record<string, number>,
+    alarms,
+  }
+}
+
+/** An EventBridge scheduled event (EventBridge user guide, "Scheduled events"). */
+const scheduled = (time: Date) => ({
+  version: '0',
+  id: '89d1a02d-5ec7-412e-82f5-13505f849b41',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: time.toISOString().replace('.000Z', 'Z'),
+  region: 'eu-west-1',
+  resources: ['arn:aws:events:eu-west-1:123456789012:rule/edgetwin-detector'],
+  detail: {},
+})
+const context = { invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:edgetwin-detector' }
+
+describe('twin detector Lambda (handler): one tick on Timestream, the dispatch server, IoT Jobs, SNS and S3', () => {
+  let write: TimestreamWire
+  let query: TimestreamQueryWire
+  let iot: WireServer
+  let sns: WireServer
+  const s3 = new S3WireServer()
+  let dispatch: { url: string; close(): Promise<void> }
+  let dataDir: string
+  const created: Array<{ jobId: string; body: Record<string, unknown> }> = []
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'edgetwin-detector-'))
+    write = await startTimestreamWire('edgetwin', 'telemetry')
+    query = await startTimestreamQueryWire('edgetwin', 'telemetry', write.stored, 500)
+    await s3.start()
+    // AWS IoT CreateJob is `PUT /jobs/{jobId}` in the REST-JSON protocol (AWS IoT API reference).
+    iot = await startWireServer((req) => {
+      const m = /^\/jobs\/([^/]+)$/.exec(req.path)
+      if (req.method === 'PUT' && m) {
+        created.push({ jobId: m[1]!, body: req.json() })
+        return {
+          headers: { 'content-type': 'application/json' },
+          body: { jobArn: `arn:aws:iot:eu-west-1:123456789012:job/${m[1]}`, jobId: m[1] },
+        }
+      }
+      return restJsonError('ResourceNotFoundException', `no job at ${req.path}`, 404)
+    })
+    sns = await startWireServer(() => ({
+      headers: { 'content-type': 'text/xml' },
+      body: '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>94f20ce6-13c5-43a0-9a9e-ca52d816e90b</MessageId></PublishResult><ResponseMetadata><RequestId>f187a3c1</RequestId></ResponseMetadata></PublishResponse>',
+    }))
+    dispatch = await startDispatchServer(parseDispatchConfig({ port: 0, dataDir: join(dataDir, 'dispatch'), logLevel: 'silent' }), {
+      bearerTokens: [TOKEN],
+      log: silentLogger,
+    })
+    const writer = createTimestreamWriter({ client: write.client, database: 'edgetwin', table: 'telemetry', logger: silentLogger })
+    await writer.write([
+      ...telemetry(0.15, 11).map((s, i) => point('turbine-1', i + 1, s)),
+      ...telemetry(0.05, 12).map((s, i) => point('turbine-2', i + 1, s)),
+    ])
+    const env: Record<string, string> = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_ENDPOINT_URL_TIMESTREAM_QUERY: query.server.url,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_IOT: iot.url,
+      AWS_ENDPOINT_URL_SNS: sns.url,
+      TIMESTREAM_DATABASE: 'edgetwin',
+      TIMESTREAM_TABLE: 'telemetry',
+      DISPATCH_URL: dispatch.url,
+      DISPATCH_TOKEN: TOKEN,
+      TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:edgetwin-twin',
+      DECISIONS_BUCKET: 'edgetwin-results',
+      TWIN_CONFIG_JSON: JSON.stringify({ detector: { overspeedEpisodesPerWindow: 2 }, dispatch: { pollIntervalMs: 200 } }),
+      LOG_LEVEL: 'silent',
+    }
+    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v)
+  }, 60_000)
+  afterAll(async () => {
+    vi.unstubAllEnvs()
+    await Promise.all([write.close(), query.close(), iot.close(), sns.close(), s3.close(), dispatch.close()])
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('investigates the anomalous turbine, sends its canary job, records the decision in S3 and notifies on SNS', async () => {
+    const result = await handler(scheduled(end), context)
+    expect(result.at).toBe(end.toISOString())
+    expect(result.turbines).toBe(2)
+    expect(result.decisions).toHaveLength(1)
+    const [d] = result.decisions
+    expect(d!.deviceId).toBe('turbine-1')
+    expect(d!.action).toBe('update')
+    // IoT: one job, on the anomalous turbine only, as a thing ARN in the account taken from the function ARN.
+    expect(created.map((c) => c.jobId)).toEqual([d!.jobId])
+    expect(created[0]!.body['targets']).toEqual(['arn:aws:iot:eu-west-1:123456789012:thing/turbine-1'])
+    expect(JSON.parse(created[0]!.body['document'] as string)).toMatchObject({ operation: 'controller-update', version: 1 })
+    // S3: the decision as one object under the turbine's prefix, named by the scheduled time.
+    const key = `edgetwin-results/twin-decisions/turbine-1/${end.toISOString()}-${d!.decisionId}.json`
+    const record = JSON.parse(s3.objects.get(key)!.body.toString())
+    expect(record).toMatchObject({ deviceId: 'turbine-1', jobId: d!.jobId, engine: 'rotor-model' })
+    const simulations = Object.values(record.results.simulationIds as Record<string, string[]>).flat()
+    expect(simulations.length).toBe(15)
+    // SNS: the anomaly, then the decision, to the stack's topic.
+    const published = sns.requests.map((r) => new URLSearchParams(r.body.toString()))
+    expect(published.map((p) => p.get('Action'))).toEqual(['Publish', 'Publish'])
+    expect(published.map((p) => p.get('TopicArn'))).toEqual(Array(2).fill('arn:aws:sns:eu-west-1:123456789012:edgetwin-twin'))
+    expect(published.map((p) => JSON.parse(p.get('Message')!).kind)).toEqual(['anomaly', 'decision'])
+    // Timestream: the reader asked for the 10-minute window that ends at the scheduled time.
+    expect(query.queries[0]).toContain(`from_milliseconds(${start.getTime()}) AND time < from_milliseconds(${end.getTime()})`)
+  }, 60_000)
+
+  it('keeps the cooldown after a cold start: a new execution environment reads it from the decisions in S3', async () => {
+    const jobsBefore = created.length
+    const publishedBefore = sns.requests.length
+    const coldStart = buildTwinDetector(process.env, context)
+    const result = await coldStart(scheduled(new Date(end.getTime() + 60_000)))
+    expect(result.turbines).toBe(2)
+    expect(result.decisions).toEqual([])
+    expect(created.length).toBe(jobsBefore)
+    expect(sns.requests.length).toBe(publishedBefore)
+    const listed = s3.requests.filter((r) => r.query.get('list-type') === '2').map((r) => r.query.get('prefix'))
+    expect(listed).toContain('twin-decisions/turbine-1/')
+  }, 60_000)
+
+  it('refuses a TWIN_CONFIG_JSON outside the schema, naming the field', () => {
+    expect(() => buildTwinDetector({ ...process.env, TWIN_CONFIG_JSON: '{"windowMinutes": 0}' }, context)).toThrow(/windowMinutes/)
+    expect(() => buildTwinDetector({ ...process.env, TWIN_CONFIG_JSON: '{"detector"' }, context)).toThrow(/TWIN_CONFIG_JSON is not JSON/)
+  })
+})
