@@ -90,7 +90,7 @@ describe('twin loop', () => {
   const end = new Date(start.getTime() + 600_000)
 
   it('investigates a turbulent turbine, chooses a candidate inside the envelope and sends it to that turbine first', async () => {
-    const { loop, jobs, notifier, provenance, config } = setup(
+    const { loop, jobs, notifier, provenance, config, newLoop } = setup(
       { 'turbine-1': telemetry(0.15, 11, start), 'turbine-2': telemetry(0.05, 12, start) },
       { rollout: { group: ['turbine-2'] } },
     )
@@ -115,9 +115,11 @@ describe('twin loop', () => {
     expect(record?.conditions['turbulenceIntensity']).toBeGreaterThan(0.1)
     expect(notifier.sent.map((n) => n.kind)).toEqual(['anomaly', 'decision'])
 
-    // The canary succeeds: the next tick rolls the same parameters out to the group.
+    // The canary succeeds: the next tick — here in a new loop, as after a restart or a Lambda cold start, since the
+    // pending stage lives in the decision log — rolls the same parameters out to the group, once.
     jobs.status = 'SUCCEEDED'
-    await loop.tick(new Date(end.getTime() + 60_000))
+    await newLoop().tick(new Date(end.getTime() + 60_000))
+    await loop.tick(new Date(end.getTime() + 120_000))
     expect(jobs.created).toHaveLength(2)
     expect(jobs.created[1]?.targets).toEqual(['turbine-2'])
     expect(jobs.created[1]?.document.parameters).toEqual(job.document.parameters)
@@ -127,6 +129,22 @@ describe('twin loop', () => {
     expect(inForce.parameters.ratedGeneratorSpeedRpm).toBe(
       job.document.parameters.ratedGeneratorSpeedRpm ?? CONTROLLER_PARAMETER_DEFAULTS.ratedGeneratorSpeedRpm,
     )
+  })
+
+  it('abandons the group stage when the canary fails, and records why', async () => {
+    const { loop, jobs, notifier, provenance } = setup(
+      { 'turbine-1': telemetry(0.15, 11, start), 'turbine-2': telemetry(0.05, 12, start) },
+      { rollout: { group: ['turbine-2'] } },
+    )
+    await loop.tick(end)
+    jobs.status = 'FAILED'
+    await loop.tick(new Date(end.getTime() + 60_000))
+    await loop.tick(new Date(end.getTime() + 120_000))
+    expect(jobs.created).toHaveLength(1)
+    const [latest] = await provenance.list({ deviceId: 'turbine-1' })
+    expect(latest?.decision.action).toBe('none')
+    expect(latest?.decision.reason).toMatch(/ended FAILED; the group rollout to turbine-2 is abandoned/)
+    expect(notifier.sent.at(-1)?.kind).toBe('failure')
   })
 
   it('sends no job when no candidate is good enough, and the notification says so', async () => {

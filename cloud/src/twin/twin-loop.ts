@@ -53,7 +53,6 @@ function jobIdFor(deviceId: string, version: number, stage: 'canary' | 'group'):
  * (canary), its group once the canary succeeded. Every decision is recorded with its provenance.
  */
 export class TwinLoop {
-  private readonly pendingGroupRollouts = new Map<string, { deviceId: string; document: ControllerUpdateJobDocument; group: string[] }>()
   private running: Promise<TickOutcome[]> | undefined
 
   constructor(private readonly deps: TwinLoopDeps) {}
@@ -197,9 +196,10 @@ export class TwinLoop {
         abortMinExecutions: config.rollout.abortMinExecutions,
         inProgressTimeoutMinutes: config.rollout.inProgressTimeoutMinutes,
       })
-      const group = config.rollout.group.filter((g) => g !== deviceId)
-      if (group.length > 0) this.pendingGroupRollouts.set(jobId, { deviceId, document, group })
     }
+    // The group stage waits for the canary; it is kept in the decision log (not in memory), so a restart or a
+    // new Lambda execution environment carries it on.
+    const groupTargets = decision.action === 'update' ? config.rollout.group.filter((g) => g !== deviceId) : []
     const record: DecisionRecord = {
       id: randomUUID(),
       createdAt: now.toISOString(),
@@ -209,7 +209,7 @@ export class TwinLoop {
       engine: config.dispatch.engine,
       engineVersion,
       seeds,
-      results: { simulationIds, aggregates: decision.aggregates, rejectedCandidates: rejected },
+      results: { simulationIds, aggregates: decision.aggregates, rejectedCandidates: rejected, groupTargets },
       decision: {
         action: decision.action,
         reason: decision.reason,
@@ -231,60 +231,86 @@ export class TwinLoop {
     return record
   }
 
-  /** Staged rollout: once the canary's execution succeeded, the rest of the group gets the same document. */
+  /**
+   * Staged rollout: once a canary's execution succeeded, the rest of its group gets the same parameters. Pending
+   * stages are read from the decision log: a canary record names its `groupTargets`, and a later record whose
+   * `conditions.canaryJobId` is that job's id says the stage was done (or abandoned).
+   */
   private async advanceRollouts(now: Date): Promise<void> {
-    for (const [canaryJobId, pending] of [...this.pendingGroupRollouts]) {
-      const status = await this.deps.jobs.executionStatus(canaryJobId, pending.deviceId)
+    const recent = await this.deps.provenance.list({ limit: 500 })
+    const handled = new Set(recent.map((r) => r.conditions['canaryJobId']).filter((id): id is string => typeof id === 'string'))
+    const pending = recent.filter((r) => {
+      const targets = (r.results as { groupTargets?: unknown } | null)?.groupTargets
+      return r.jobId !== null && isInvestigation(r) && Array.isArray(targets) && targets.length > 0 && !handled.has(r.jobId)
+    })
+    for (const canary of pending) {
+      const canaryJobId = canary.jobId as string
+      const group = (canary.results as { groupTargets: string[] }).groupTargets
+      const status = await this.deps.jobs.executionStatus(canaryJobId, canary.deviceId)
       if (status === 'QUEUED' || status === 'IN_PROGRESS' || status === 'UNKNOWN') continue
-      this.pendingGroupRollouts.delete(canaryJobId)
+      const stageRecord = (deviceId: string, decision: DecisionRecord['decision'], jobId: string | null): DecisionRecord => ({
+        id: randomUUID(),
+        // The tick's time (virtual or real), like every other record, so the log sorts in one timeline.
+        createdAt: now.toISOString(),
+        deviceId,
+        conditions: { canaryDeviceId: canary.deviceId, canaryJobId, canaryDecisionId: canary.id, canaryStatus: status },
+        inputsHash: canary.inputsHash,
+        engine: canary.engine,
+        engineVersion: canary.engineVersion,
+        seeds: canary.seeds,
+        results: { groupRolloutOf: canary.id },
+        decision,
+        jobId,
+      })
       if (status !== 'SUCCEEDED') {
+        const reason = `the canary execution of ${canaryJobId} ended ${status}; the group rollout to ${group.join(', ')} is abandoned`
+        await this.deps.provenance.append(stageRecord(canary.deviceId, { action: 'none', reason }, null))
         await this.notify({
-          subject: `edgetwin: canary ${pending.deviceId} ended ${status}`,
-          deviceId: pending.deviceId,
+          subject: `edgetwin: canary ${canary.deviceId} ended ${status}`,
+          deviceId: canary.deviceId,
           kind: 'failure',
-          message: `the canary execution of ${canaryJobId} ended ${status}; the group rollout is abandoned`,
+          message: reason,
         })
         continue
       }
+      const patch = canary.decision.patch ?? {}
       // Document versions must grow on every turbine: take the highest any group member has seen, plus one.
-      let version = pending.document.version
-      for (const member of pending.group) version = Math.max(version, (await this.parametersInForce(member)).version + 1)
-      const document = { ...pending.document, version }
-      const jobId = jobIdFor(pending.deviceId, version, 'group')
+      let version = canary.decision.documentVersion ?? 1
+      for (const member of group) version = Math.max(version, (await this.parametersInForce(member)).version + 1)
+      const document: ControllerUpdateJobDocument = {
+        operation: 'controller-update',
+        version,
+        parameters: patch,
+        reason: `group rollout after canary ${canary.deviceId} succeeded: ${canary.decision.reason}`.slice(0, 1024),
+        decisionId: canary.inputsHash.slice(0, 32),
+      }
+      const jobId = jobIdFor(canary.deviceId, version, 'group')
       const { rollout } = this.deps.config
       await this.deps.jobs.createJob({
         jobId,
-        targets: pending.group,
+        targets: group,
         document,
         description: `edgetwin twin: group rollout after canary ${canaryJobId}`,
         abortFailurePercent: rollout.abortFailurePercent,
         abortMinExecutions: rollout.abortMinExecutions,
         inProgressTimeoutMinutes: rollout.inProgressTimeoutMinutes,
       })
-      const canary = (await this.deps.provenance.list({ deviceId: pending.deviceId, limit: 50 })).find((r) => r.jobId === canaryJobId)
-      for (const member of pending.group) {
-        await this.deps.provenance.append({
-          id: randomUUID(),
-          // The tick's time (virtual or real), like every other record, so the log sorts in one timeline.
-          createdAt: now.toISOString(),
-          deviceId: member,
-          conditions: { canaryDeviceId: pending.deviceId, canaryJobId, canaryDecisionId: canary?.id ?? null },
-          inputsHash: canary?.inputsHash ?? '',
-          engine: canary?.engine ?? '',
-          engineVersion: canary?.engineVersion ?? '',
-          seeds: canary?.seeds ?? [],
-          results: { groupRolloutOf: canary?.id ?? null },
-          decision: {
-            action: 'update',
-            reason: `group rollout after canary ${pending.deviceId} succeeded`,
-            documentVersion: version,
-            patch: document.parameters as Record<string, number>,
-            ...(canary?.decision.candidate ? { candidate: canary.decision.candidate } : {}),
-          },
-          jobId,
-        })
+      for (const member of group) {
+        await this.deps.provenance.append(
+          stageRecord(
+            member,
+            {
+              action: 'update',
+              reason: `group rollout after canary ${canary.deviceId} succeeded`,
+              documentVersion: version,
+              patch,
+              ...(canary.decision.candidate ? { candidate: canary.decision.candidate } : {}),
+            },
+            jobId,
+          ),
+        )
       }
-      this.deps.log.info({ canaryJobId, jobId, targets: pending.group }, 'canary succeeded, rolling out to the group')
+      this.deps.log.info({ canaryJobId, jobId, targets: group }, 'canary succeeded, rolling out to the group')
     }
   }
 
