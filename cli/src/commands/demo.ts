@@ -6,6 +6,7 @@ import { runFleetDemo } from '../demo/fleet.js'
 import { runTurbineDemo } from '../demo/turbines.js'
 import { closeOnSignals } from '../lifecycle.js'
 import { parsePort, parsePositiveInt } from '../options.js'
+import { formatDaysInZone } from './fleet-format.js'
 
 interface DemoOptions {
   port: number
@@ -14,9 +15,12 @@ interface DemoOptions {
   turbineMinutes: number
   fleet: boolean
   turbines: boolean
-  keepRunning: boolean
+  exit: boolean
   dataDir: string
 }
+
+/** The ULEZ daily charge for a non-compliant car or van (Transport for London, since 2019). */
+const DAILY_FEE_GBP = 12.5
 
 /** A cloud config file that points the report commands at what the demo wrote. */
 function writeCloudConfig(path: string, dataDir: string): void {
@@ -34,7 +38,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--turbine-minutes <n>', 'virtual minutes of the wind farm', parsePositiveInt, 120)
     .option('--no-fleet', 'skip the vehicle flow')
     .option('--no-turbines', 'skip the turbine flow')
-    .option('--keep-running', 'keep the broker running afterwards, until SIGINT/SIGTERM', false)
+    .option('--exit', 'stop the broker and exit once the flows have finished (default: keep it running until Ctrl-C)', false)
     .option('--data-dir <dir>', 'where the demo keeps its data (emptied at the start)', '.edgetwin/demo')
     .action(async (opts: DemoOptions) => {
       const out = (line: string) => process.stdout.write(`${line}\n`)
@@ -51,23 +55,7 @@ export function registerDemoCommand(program: Command): void {
         const dataDir = resolve(opts.dataDir)
         rmSync(dataDir, { recursive: true, force: true })
         mkdirSync(dataDir, { recursive: true })
-        if (opts.fleet) {
-          out('\n== vehicles: fleet location analytics (ULEZ) ==')
-          const fleetConfig = join(opts.dataDir, 'fleet-cloud.json')
-          writeCloudConfig(fleetConfig, join(dataDir, 'fleet', 'cloud'))
-          const r = await runFleetDemo({
-            brokerUrl: broker.url,
-            log: out,
-            vehicles: opts.vehicles,
-            days: opts.days,
-            dataDir: join(dataDir, 'fleet'),
-          })
-          out(`fleet: the same reports from the command line:`)
-          out(
-            `  npm run edgetwin -- fleet report days-in-zone --config ${fleetConfig} --from ${r.range.from} --to ${r.range.to} --fee 12.50`,
-          )
-          out(`  npm run edgetwin -- fleet report replacement --config ${fleetConfig} --from ${r.range.from} --to ${r.range.to}`)
-        }
+        const summary: string[] = []
         if (opts.turbines) {
           out('\n== turbines: digital twin (detect → simulate → decide → update) ==')
           const r = await runTurbineDemo({
@@ -79,19 +67,46 @@ export function registerDemoCommand(program: Command): void {
           const twinConfig = join(opts.dataDir, 'turbines-cloud.json')
           writeCloudConfig(twinConfig, join(dataDir, 'turbines', 'cloud'))
           const updates = r.decisions.filter((d) => d.decision.action === 'update')
-          out(
-            `turbines: ${r.decisions.length} decision(s), ${updates.length} update(s); jobs ${
-              Object.entries(r.jobExecutions)
-                .map(([k, v]) => `${k} ${v}`)
-                .join(', ') || 'none'
-            }`,
+          const jobs = Object.entries(r.jobExecutions).map(([k, v]) => `${k} ${v}`)
+          summary.push(
+            `turbines: ${r.decisions.length} decision(s), ${updates.length} update(s), jobs: ${jobs.join(', ') || 'none'}; ` +
+              `${r.anomalousTurbine} over-speed episodes per 10 min ${r.episodesPer10MinBefore.toFixed(1)} → ${r.episodesPer10MinAfter.toFixed(1)}`,
+            `  decisions with their provenance: npm run edgetwin -- twin decisions --config ${twinConfig}`,
           )
-          out(`turbines: the decisions with their provenance: npm run edgetwin -- twin decisions --config ${twinConfig}`)
         }
-        out(`\nedgetwin: demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s`)
-      } finally {
-        if (!opts.keepRunning) await shutdown()
+        if (opts.fleet) {
+          out('\n== vehicles: fleet location analytics (ULEZ) ==')
+          const fleetConfig = join(opts.dataDir, 'fleet-cloud.json')
+          writeCloudConfig(fleetConfig, join(dataDir, 'fleet', 'cloud'))
+          const r = await runFleetDemo({
+            brokerUrl: broker.url,
+            log: out,
+            vehicles: opts.vehicles,
+            days: opts.days,
+            dailyFee: DAILY_FEE_GBP,
+            dataDir: join(dataDir, 'fleet'),
+          })
+          summary.push(
+            `fleet: ${opts.vehicles} vehicles, ${opts.days} simulated days; the same reports from the command line:`,
+            `  npm run edgetwin -- fleet report days-in-zone --config ${fleetConfig} --from ${r.range.from} --to ${r.range.to} --fee ${DAILY_FEE_GBP.toFixed(2)}`,
+            `  npm run edgetwin -- fleet report replacement --config ${fleetConfig} --from ${r.range.from} --to ${r.range.to}`,
+            '',
+            `Days inside the ULEZ (2021 expansion) per vehicle, ${r.range.from} to ${r.range.to}, London charging days, £${DAILY_FEE_GBP.toFixed(2)} a day:`,
+            formatDaysInZone(r.report, 'table'),
+          )
+        }
+        out(`\n== edgetwin demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s ==`)
+        for (const line of summary) out(line)
+        if (!opts.exit) {
+          out(
+            `\nThe broker is still running on ${broker.url}: mosquitto_sub -p ${broker.port} -t '#' -v / mosquitto_pub -p ${broker.port} -t test -m hello. Ctrl-C stops it.`,
+          )
+        }
+      } catch (err) {
+        await shutdown()
+        throw err
       }
+      if (opts.exit) await shutdown()
       await done
     })
 }
