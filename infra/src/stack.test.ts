@@ -7,7 +7,7 @@ import { THING_NAME_VARIABLE } from './constructs/device-policy-document.js'
 import { REFERENCE_INPUT_TEMPLATE } from './constructs/reference-input.js'
 import { isAllowed, type PolicyStatementLike } from './iot-policy-match.js'
 import { REPO_ROOT } from './paths.js'
-import { fixtureStack } from './test-support.js'
+import { fixtureStack, flatten } from './test-support.js'
 
 // One synthesized stack (fixture handlers, bundled by the local esbuild) shared by every assertion below.
 let template: Template
@@ -21,29 +21,6 @@ beforeAll(() => {
   cleanup = built.cleanup
 })
 afterAll(() => cleanup?.())
-
-/** Renders Fn::Join / Ref / Fn::GetAtt as text so that policy documents can be read as IoT Core reads them. */
-function flatten(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(flatten)
-  if (value && typeof value === 'object') {
-    const v = value as Record<string, unknown>
-    if ('Fn::Join' in v) {
-      const [sep, parts] = v['Fn::Join'] as [string, unknown[]]
-      return parts.map((p) => flatten(p)).join(sep)
-    }
-    if ('Ref' in v)
-      return String(v.Ref) === 'AWS::Region'
-        ? 'eu-west-2'
-        : String(v.Ref) === 'AWS::AccountId'
-          ? '123456789012'
-          : String(v.Ref) === 'AWS::Partition'
-            ? 'aws'
-            : `<${v.Ref}>`
-    if ('Fn::GetAtt' in v) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, flatten(x)]))
-  }
-  return value
-}
 
 const resourcesOf = (type: string) => Object.values(template.findResources(type)) as Array<{ Properties: Record<string, unknown> }>
 
@@ -158,19 +135,18 @@ describe('ingest', () => {
     })
   })
 
-  it('hands every function the cloud configuration, valid by the shared schema', () => {
+  it('hands the router the cloud configuration, valid by the shared schema, and no other function', () => {
     const functions = resourcesOf('AWS::Lambda::Function').filter((f) => {
       const env = (f.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
       return env?.EDGETWIN_CLOUD_CONFIG !== undefined
     })
-    expect(functions).toHaveLength(4)
-    for (const f of functions) {
-      const raw = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.EDGETWIN_CLOUD_CONFIG
-      const config = JSON.parse(raw as string)
-      expect(validators.CloudConfig.errors(config)).toEqual([])
-      expect(config.tracker).toMatchObject({ adapter: 'aws', trackerName: 'edgetwin-tracker' })
-      expect(config.archive).toMatchObject({ adapter: 'firehose', deliveryStreamName: 'edgetwin-archive' })
-    }
+    expect(functions).toHaveLength(1)
+    const variables = (functions[0]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+    expect(variables.HWM_TABLE_NAME).toBeDefined()
+    const config = JSON.parse(variables.EDGETWIN_CLOUD_CONFIG as string)
+    expect(validators.CloudConfig.errors(config)).toEqual([])
+    expect(config.tracker).toMatchObject({ adapter: 'aws', trackerName: 'edgetwin-tracker' })
+    expect(config.archive).toMatchObject({ adapter: 'firehose', deliveryStreamName: 'edgetwin-archive' })
   })
 })
 
@@ -302,7 +278,7 @@ describe('twin', () => {
     })
   })
 
-  it('schedules the detector, triggers the post-processor on results and lets it create IoT jobs only', () => {
+  it('schedules the detector, triggers the post-processor on results and lets only the detector create twin jobs', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' })
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {
@@ -325,8 +301,10 @@ describe('twin', () => {
       .flatMap((p) => (flatten(p.Properties.PolicyDocument) as { Statement: PolicyStatementLike[] }).Statement)
       .filter((s) => [s.Action].flat().includes('iot:CreateJob'))
     expect(jobStatements).toHaveLength(1)
-    for (const r of [jobStatements[0]?.Resource].flat())
-      expect(r).toMatch(/^arn:aws:iot:eu-west-2:123456789012:(job|thing|thinggroup)\/\*$/)
+    expect([jobStatements[0]?.Resource].flat().sort()).toEqual([
+      'arn:aws:iot:eu-west-2:123456789012:job/twin-*',
+      'arn:aws:iot:eu-west-2:123456789012:thing/*',
+    ])
   })
 })
 

@@ -47,7 +47,7 @@ export class EdgetwinStack extends Stack {
   readonly events: PositionEvents
   readonly twin: TurbineTwin
   readonly observability: Observability
-  /** The validated cloud configuration the functions receive in `EDGETWIN_CLOUD_CONFIG`. */
+  /** The validated cloud configuration the router receives in `EDGETWIN_CLOUD_CONFIG`. */
   readonly cloudConfig: Readonly<CloudConfig>
 
   constructor(scope: Construct, id: string, props: EdgetwinStackProps) {
@@ -61,7 +61,8 @@ export class EdgetwinStack extends Stack {
     this.maintenance = new MaintenanceTable(this, 'Maintenance')
     this.timeSeries = new TurbineTimeSeries(this, 'TimeSeries', { engine: props.timeSeries, vpc })
 
-    // One configuration document for every function, validated here by the shared schema, not at first invocation.
+    // The router's configuration document, validated here by the shared schema, not at first invocation. The other
+    // functions get exactly their own Lambda environment schema (position-events.ts, twin.ts, twin-detector.ts).
     this.cloudConfig = parseConfig(validators.CloudConfig, {
       tracker: { adapter: 'aws', trackerName: this.location.trackerName },
       timeSeries: this.timeSeries.configFragment,
@@ -111,7 +112,6 @@ export class EdgetwinStack extends Stack {
       maintenanceTable: this.maintenance.table,
       firehose: this.lake.positions,
       deadLetterQueue: deadLetters.queue,
-      environment,
     })
 
     this.twin = new TurbineTwin(this, 'Twin', {
@@ -123,7 +123,8 @@ export class EdgetwinStack extends Stack {
       imageDirectory: props.imageDirectory,
       imageFile: props.imageFile,
       imageExcludes: props.imageExcludes,
-      environment,
+      // Decisions are provenance (why a turbine's controller changed): kept in the lake, not beside expiring runs.
+      decisionsBucket: this.lake.bucket,
     })
 
     this.observability = new Observability(this, 'Observability', {

@@ -35,3 +35,26 @@ export function fixtureStack(
   })
   return { app, stack, cleanup: () => rmSync(outdir, { recursive: true, force: true }) }
 }
+
+/** Renders Fn::Join / Ref / Fn::GetAtt as text so that policy documents can be read as IAM and IoT Core read them. */
+export function flatten(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(flatten)
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>
+    if ('Fn::Join' in v) {
+      const [sep, parts] = v['Fn::Join'] as [string, unknown[]]
+      return parts.map((p) => flatten(p)).join(sep)
+    }
+    if ('Ref' in v)
+      return String(v.Ref) === 'AWS::Region'
+        ? 'eu-west-2'
+        : String(v.Ref) === 'AWS::AccountId'
+          ? '123456789012'
+          : String(v.Ref) === 'AWS::Partition'
+            ? 'aws'
+            : `<${v.Ref}>`
+    if ('Fn::GetAtt' in v) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, flatten(x)]))
+  }
+  return value
+}

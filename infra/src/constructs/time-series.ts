@@ -152,7 +152,8 @@ export class TurbineTimeSeries extends Construct {
       resource: 'database',
       resourceName: `${this.databaseName}/table/${this.tableName}`,
     })
-    const actions = access === 'write' ? ['timestream:WriteRecords'] : ['timestream:Select', 'timestream:DescribeTable']
+    // Query (the twin's reader) is authorized as Select on the tables a statement reads.
+    const actions = access === 'write' ? ['timestream:WriteRecords'] : ['timestream:Select']
     iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [tableArn] })
     // DescribeEndpoints supports no resource-level permission (Timestream, "Actions, resources and condition keys").
     iam.Grant.addToPrincipal({ grantee, actions: ['timestream:DescribeEndpoints'], resourceArns: ['*'] })

@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib'
-import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import { createValidator, TwinPostProcessorLambdaEnv } from '@edgetwin/shared-schemas'
+import { Duration, RemovalPolicy } from 'aws-cdk-lib'
+import type * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets'
 import * as ecs from 'aws-cdk-lib/aws-ecs'
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns'
@@ -15,8 +16,12 @@ import * as sns from 'aws-cdk-lib/aws-sns'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
 import { edgetwinFunction } from '../lambda.js'
+import { lambdaEnvironment } from '../lambda-env.js'
 import { requireIntegerInRange, requireNumberInRange, requireOrdered, requirePattern } from '../validate.js'
 import type { TurbineTimeSeries } from './time-series.js'
+import { twinDetectorFunction } from './twin-detector.js'
+
+const postProcessorEnvValidator = createValidator(TwinPostProcessorLambdaEnv)
 
 /** Kept out of the image asset's hash and build context: they are large, generated or secret. */
 export const IMAGE_ASSET_EXCLUDES = [
@@ -42,8 +47,16 @@ export interface TurbineTwinProps {
   readonly imageFile?: string
   /** Paths of the build context left out of the image hash and build. @default IMAGE_ASSET_EXCLUDES */
   readonly imageExcludes?: readonly string[]
-  /** Environment for both functions (their cloud configuration). @default {} */
-  readonly environment?: Readonly<Record<string, string>>
+  /** Where the detector keeps its decision log (one object per decision). */
+  readonly decisionsBucket: s3.IBucket
+  /** @default 'twin-decisions' */
+  readonly decisionsPrefix?: string
+  /** The detector's timeout: at most 900 s and more than its simulation budget. @default Duration.seconds(900) */
+  readonly detectorTimeout?: Duration
+  /** Overrides of CloudTwinConfig for the detector (TWIN_CONFIG_JSON). @default DEFAULT_DETECTOR_TWIN_CONFIG */
+  readonly twinConfig?: Readonly<Record<string, unknown>>
+  /** LOG_LEVEL of both functions. @default 'info' */
+  readonly logLevel?: string
   /** @default Duration.minutes(10) (the detector's statistics are 10-minute windows) */
   readonly detectorInterval?: Duration
   /** @default 1 */
@@ -62,14 +75,17 @@ export interface TurbineTwinProps {
   readonly containerPort?: number
   /** Name of the environment variable that carries the bearer token into the server. @default 'EDGETWIN_DISPATCH_TOKEN' */
   readonly tokenEnvName?: string
-  /** Only objects under this prefix and with this suffix reach the post-processor. @default 'results/' and '.out' */
+  /**
+   * Only `.out` objects under this prefix reach the post-processor (the handler reads nothing else), which writes
+   * `<key without .out>.metrics.json` beside each. @default 'results/'
+   */
   readonly resultsPrefix?: string
-  readonly resultsSuffix?: string
 }
 
 /**
  * The digital-twin loop on AWS: the dispatch server (OpenFAST image) on Fargate behind an ALB with target-tracking
- * scaling; the detector on a schedule; the post-processor on result objects; an SNS topic; IoT job creation.
+ * scaling; the detector on a schedule (it notifies on SNS and creates the IoT jobs); the post-processor on result
+ * objects; an SNS topic.
  */
 export class TurbineTwin extends Construct {
   readonly service: ecsPatterns.ApplicationLoadBalancedFargateService
@@ -97,6 +113,8 @@ export class TurbineTwin extends Construct {
     requireIntegerInRange(where, 'containerPort', containerPort, 1, 65_535)
     requireIntegerInRange(where, 'detectorInterval (minutes)', detectorInterval.toMinutes(), 1, 1440)
     requirePattern(where, 'tokenEnvName', tokenEnvName, /^[A-Z_][A-Z0-9_]*$/, 'an environment variable name [A-Z_][A-Z0-9_]*')
+    const resultsPrefix = props.resultsPrefix ?? 'results/'
+    requirePattern(where, 'resultsPrefix', resultsPrefix, /^([a-zA-Z0-9_.-]+\/)+$/, "a key prefix ending in '/'")
 
     this.topic = new sns.Topic(this, 'Notifications', {
       displayName: 'edgetwin turbine anomalies and decisions',
@@ -152,55 +170,45 @@ export class TurbineTwin extends Construct {
       scaleOutCooldown: Duration.minutes(1),
     })
 
-    const dispatchUrl = `http://${this.service.loadBalancer.loadBalancerDnsName}`
-    const environment = {
-      ...props.environment,
-      EDGETWIN_DISPATCH_URL: dispatchUrl,
-      EDGETWIN_DISPATCH_TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
-      EDGETWIN_RESULTS_BUCKET: this.resultsBucket.bucketName,
-      EDGETWIN_NOTIFY_TOPIC_ARN: this.topic.topicArn,
-    }
-    this.detector = edgetwinFunction(this, 'Detector', {
+    this.detector = twinDetectorFunction(this, 'Detector', {
       entry: props.detectorEntry,
-      environment,
       vpc: props.vpc,
-      timeout: Duration.minutes(5),
+      timeSeries: props.timeSeries,
+      dispatchUrl: `http://${this.service.loadBalancer.loadBalancerDnsName}`,
+      dispatch: this.service.loadBalancer,
+      tokenSecret: this.tokenSecret,
+      topic: this.topic,
+      decisionsBucket: props.decisionsBucket,
+      decisionsPrefix: props.decisionsPrefix,
+      timeout: props.detectorTimeout,
+      twinConfig: props.twinConfig,
+      logLevel: props.logLevel,
     })
-    this.postProcessor = edgetwinFunction(this, 'PostProcessor', {
-      entry: props.postProcessorEntry,
-      environment,
-      vpc: props.vpc,
-      timeout: Duration.minutes(5),
-      memorySizeMb: 1024,
-    })
-    for (const fn of [this.detector, this.postProcessor]) {
-      this.topic.grantPublish(fn)
-      this.tokenSecret.grantRead(fn)
-      this.service.loadBalancer.connections.allowFrom(fn, ec2.Port.tcp(80))
-      props.timeSeries.grantAccess(fn, 'read')
-    }
-    this.resultsBucket.grantRead(this.postProcessor)
-
     new events.Rule(this, 'DetectorSchedule', {
       description: 'Runs the turbine anomaly detector',
       schedule: events.Schedule.rate(detectorInterval),
       targets: [new targets.LambdaFunction(this.detector, { deadLetterQueue: props.deadLetterQueue, retryAttempts: 2 })],
     })
-    this.resultsBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.postProcessor), {
-      prefix: props.resultsPrefix ?? 'results/',
-      suffix: props.resultsSuffix ?? '.out',
-    })
 
-    // Roll-out: the post-processor creates staged IoT jobs for turbines and thing groups, nothing else.
-    const stack = Stack.of(this)
-    const iotArn = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`
+    // S3 only: no VPC, no dispatch API, no time series, no jobs.
+    this.postProcessor = edgetwinFunction(this, 'PostProcessor', {
+      entry: props.postProcessorEntry,
+      environment: lambdaEnvironment(`${where}/PostProcessor`, postProcessorEnvValidator, { LOG_LEVEL: props.logLevel ?? 'info' }),
+      timeout: Duration.minutes(5),
+      memorySizeMb: 1024,
+    })
+    this.postProcessor.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.resultsBucket.arnForObjects(`${resultsPrefix}*.out`)] }),
+    )
     this.postProcessor.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['iot:CreateJob', 'iot:DescribeJob', 'iot:ListJobExecutionsForJob', 'iot:DescribeJobExecution', 'iot:CancelJob'],
-        resources: [iotArn('job/*'), iotArn('thing/*'), iotArn('thinggroup/*')],
+        actions: ['s3:PutObject'],
+        resources: [this.resultsBucket.arnForObjects(`${resultsPrefix}*.metrics.json`)],
       }),
     )
-    // ListJobs has no resource type in the IAM service authorization reference, so it can only be granted on `*`.
-    this.postProcessor.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:ListJobs'], resources: ['*'] }))
+    this.resultsBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.postProcessor), {
+      prefix: resultsPrefix,
+      suffix: '.out',
+    })
   }
 }
