@@ -139,6 +139,8 @@ export class EdgetwinStack extends Stack {
     const outputs: Record<string, string> = {
       AlarmTopicArn: this.observability.alarmTopic.topicArn,
       RouterFunctionName: router.functionName,
+      DetectorFunctionName: this.twin.detector.functionName,
+      PostProcessorFunctionName: this.twin.postProcessor.functionName,
       LakeBucketName: this.lake.bucket.bucketName,
       DeadLetterBucketName: deadLetters.bucket.bucketName,
       DeadLetterQueueUrl: deadLetters.queue.queueUrl,
