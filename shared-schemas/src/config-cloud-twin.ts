@@ -44,6 +44,8 @@ export const CloudTwinConfig = Type.Object(
         maxConcurrent: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
         pollIntervalMs: Type.Integer({ minimum: 10, default: 500 }),
         runTimeoutMs: Type.Integer({ minimum: 1000, default: 600_000 }),
+        /** Copy each finished simulation's results to the dispatch server's object store (POST /upload_to_s3). */
+        uploadResults: Type.Boolean({ default: true }),
       },
       { additionalProperties: false, default: {} },
     ),

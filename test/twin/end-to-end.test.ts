@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type EmbeddedBroker, startEmbeddedBroker } from '@edgetwin/cloud'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runTurbineDemo, type TurbineDemoResult } from '../../cli/src/demo/turbines.js'
@@ -13,6 +16,8 @@ describe('digital twin loop end to end', () => {
   let result: TurbineDemoResult
   const lines: string[] = []
 
+  const dataDir = mkdtempSync(join(tmpdir(), 'edgetwin-twin-e2e-'))
+
   beforeAll(async () => {
     broker = await startEmbeddedBroker({ port: 0 })
     result = await runTurbineDemo({
@@ -21,11 +26,14 @@ describe('digital twin loop end to end', () => {
       durationMinutes: 90,
       // One investigation: the test is about that decision and its effect, not about the follow-ups.
       twin: { detector: { cooldownMinutes: 120 } },
+      // Kept until the end of the file so the archived results can be checked; removed in afterAll.
+      dataDir,
     })
   }, 110_000)
 
   afterAll(async () => {
     await broker?.close()
+    rmSync(dataDir, { recursive: true, force: true })
   })
 
   it('detects the anomaly on the turbine whose turbulence stepped up, and only there', () => {
@@ -47,6 +55,10 @@ describe('digital twin loop end to end', () => {
     const ids = Object.values((first.results as { simulationIds: Record<string, string[]> }).simulationIds).flat()
     expect(ids.length).toBeGreaterThanOrEqual(first.seeds.length * 2)
     for (const id of ids) expect(result.simulationStates[id]).toBe('SUCCEEDED')
+    // Every simulation's results were archived by the dispatch server (POST /upload_to_s3; a local folder here).
+    const locations = (first.results as { resultLocations: string[] }).resultLocations
+    for (const id of ids) expect(locations.some((l) => l.includes(id) && l.endsWith('.out'))).toBe(true)
+    for (const l of locations) expect(existsSync(l)).toBe(true)
     expect(first.jobId).toBeTruthy()
     expect(result.jobExecutions[`${first.jobId}/${result.anomalousTurbine}`]).toBe('SUCCEEDED')
   })

@@ -9,6 +9,11 @@ export interface DispatchClientOptions {
   readonly runTimeoutMs?: number
   /** At most this many simulations submitted at once; the rest wait their turn here, not on the server. */
   readonly maxConcurrent?: number
+  /**
+   * After a run succeeds, ask the server to copy its results to its object store (`POST /upload_to_s3`): S3 on
+   * AWS, where the post-processor is triggered by the `.out` object; a local folder by default. @default true
+   */
+  readonly uploadResults?: boolean
   readonly fetchImpl?: typeof fetch
 }
 
@@ -73,7 +78,14 @@ export function createDispatchClient(options: DispatchClientOptions): Simulation
           await sleep(options.pollIntervalMs ?? 500, signal)
         }
         const outText = await call<string>('GET', `/simulations/${encodeURIComponent(id)}/results/simulation.out`, undefined, signal)
-        return { simulationId: id, engineVersion: status.engineVersion, outText }
+        if (options.uploadResults === false) return { simulationId: id, engineVersion: status.engineVersion, outText }
+        const uploaded = await call<{ location: string; keys: string[] }>('POST', '/upload_to_s3', { id }, signal)
+        return {
+          simulationId: id,
+          engineVersion: status.engineVersion,
+          outText,
+          resultLocations: uploaded.keys.map((k) => `${uploaded.location.replace(/\/$/, '')}/${k}`),
+        }
       } finally {
         release()
       }

@@ -10,7 +10,15 @@ export interface TurbineSeries {
 
 /** Runs one simulation to completion and hands back its OpenFAST `.out` text. */
 export interface SimulationRunner {
-  run(request: SimulationRequest, signal?: AbortSignal): Promise<{ simulationId: string; engineVersion: string; outText: string }>
+  run(
+    request: SimulationRequest,
+    signal?: AbortSignal,
+  ): Promise<{
+    simulationId: string
+    engineVersion: string
+    outText: string /** Where the results were archived. */
+    resultLocations?: string[]
+  }>
 }
 
 export interface ControllerUpdateJob {

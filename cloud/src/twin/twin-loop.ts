@@ -157,6 +157,7 @@ export class TwinLoop {
     log.info({ deviceId, controllers: controllers.length, seeds: seeds.length }, 'dispatching simulations')
     let engineVersion = 'unknown'
     const simulationIds: Record<string, string[]> = {}
+    const resultLocations: string[] = []
     const results: ControllerResults[] = await Promise.all(
       controllers.map(async (c) => {
         const runs = await Promise.allSettled(
@@ -164,6 +165,7 @@ export class TwinLoop {
             const out = await this.deps.runner.run(request(c.patch, seed))
             engineVersion = out.engineVersion
             simulationIds[c.name] = [...(simulationIds[c.name] ?? []), out.simulationId]
+            if (out.resultLocations) resultLocations.push(...out.resultLocations)
             return simulationMetrics(seed, out.outText, {
               overspeedGeneratorRpm,
               maxGeneratorTorqueNm: { ...inForce.parameters, ...(c.patch ?? {}) }.maxGeneratorTorqueNm,
@@ -209,7 +211,7 @@ export class TwinLoop {
       engine: config.dispatch.engine,
       engineVersion,
       seeds,
-      results: { simulationIds, aggregates: decision.aggregates, rejectedCandidates: rejected, groupTargets },
+      results: { simulationIds, resultLocations, aggregates: decision.aggregates, rejectedCandidates: rejected, groupTargets },
       decision: {
         action: decision.action,
         reason: decision.reason,

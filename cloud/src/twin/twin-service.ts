@@ -69,6 +69,7 @@ export function createTwinService(options: TwinServiceOptions): TwinService {
       maxConcurrent: config.dispatch.maxConcurrent,
       pollIntervalMs: config.dispatch.pollIntervalMs,
       runTimeoutMs: config.dispatch.runTimeoutMs,
+      uploadResults: config.dispatch.uploadResults,
     })
   const loop = new TwinLoop({
     config,
