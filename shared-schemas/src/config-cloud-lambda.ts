@@ -20,6 +20,7 @@ const EndpointOverrides = {
   AWS_ENDPOINT_URL_SNS: Type.Optional(Url),
   AWS_ENDPOINT_URL_IOT: Type.Optional(Url),
   AWS_ENDPOINT_URL_TIMESTREAM_QUERY: Type.Optional(Url),
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: Type.Optional(Url),
 }
 
 /** The enrichment Lambda's environment (EventBridge rule target with the reference input transformer). */
@@ -40,8 +41,11 @@ export type EnrichmentLambdaEnv = Static<typeof EnrichmentLambdaEnv>
 
 /**
  * The scheduled twin detector's environment. The schedule is the EventBridge rule's; the twin configuration is
- * CloudTwinConfig's defaults, overridden by TWIN_CONFIG_JSON (validated by that schema). DISPATCH_TOKEN comes from
- * the dispatch server's secret (a CloudFormation secret reference in the stack), never from committed config.
+ * CloudTwinConfig's defaults, overridden by TWIN_CONFIG_JSON (validated by that schema). The dispatch bearer token
+ * comes from exactly one of DISPATCH_TOKEN (a value, for local runs) and DISPATCH_TOKEN_SECRET_ARN (the stack: the
+ * handler reads the secret with GetSecretValue once per execution environment); InfluxDB credentials likewise from
+ * at most one of INFLUX_TOKEN and INFLUX_TOKEN_SECRET_ARN (a token, or Timestream for InfluxDB's auth secret JSON).
+ * The builder refuses both or (for the dispatch token) neither, with CLOUD_CONFIG_INVALID.
  */
 export const TwinDetectorLambdaEnv = Type.Object(
   {
@@ -54,8 +58,12 @@ export const TwinDetectorLambdaEnv = Type.Object(
     INFLUX_BUCKET: Type.Optional(Type.String({ minLength: 1 })),
     INFLUX_ORG: Type.Optional(Type.String({ minLength: 1 })),
     INFLUX_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+    /** ARN (or name) of a secret holding the InfluxDB token or username/password JSON. */
+    INFLUX_TOKEN_SECRET_ARN: Type.Optional(Type.String({ minLength: 1 })),
     DISPATCH_URL: Url,
     DISPATCH_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+    /** ARN (or name) of the secret whose SecretString is the dispatch bearer token. */
+    DISPATCH_TOKEN_SECRET_ARN: Type.Optional(Type.String({ minLength: 1 })),
     TOPIC_ARN: Type.String({ pattern: '^arn:aws[a-z-]*:sns:' }),
     DECISIONS_BUCKET: Type.String({ minLength: 3, maxLength: 63 }),
     DECISIONS_PREFIX: Type.String({ pattern: '^[a-zA-Z0-9_.-]+(/[a-zA-Z0-9_.-]+)*$', default: 'twin-decisions' }),

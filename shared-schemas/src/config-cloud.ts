@@ -90,6 +90,9 @@ export const RouterLambdaEnv = Type.Object(
     INFLUX_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
     INFLUX_BUCKET: Type.Optional(Type.String({ minLength: 1 })),
     INFLUX_ORG: Type.Optional(Type.String({ minLength: 1 })),
+    /** At most one of these two: a token value (local runs), or the ARN of a secret holding the token or Timestream for InfluxDB's auth JSON. */
+    INFLUX_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+    INFLUX_TOKEN_SECRET_ARN: Type.Optional(Type.String({ minLength: 1 })),
     DELIVERY_STREAM_NAME: Type.String({ minLength: 1 }),
     HWM_TABLE_NAME: Type.String({ minLength: 1 }),
     DEVICE_STATUS_TABLE_NAME: Type.String({ minLength: 1 }),

@@ -11,9 +11,11 @@ import { S3WireServer } from '../fleet/support/s3-wire-server.js'
 import { restJsonError, startWireServer, type WireServer } from '../ingest/support/aws-wire.js'
 import { silentLogger } from '../ingest/support/fixtures.js'
 import { startTimestreamWire, type TimestreamWire } from '../ingest/support/timestream-wire.js'
+import { type SecretsManagerWire, startSecretsManagerWire } from './support/secrets-manager-wire.js'
 import { startTimestreamQueryWire, type TimestreamQueryWire } from './support/timestream-query-wire.js'
 
 const TOKEN = 'dispatch-token-0123456789abcdef'
+const TOKEN_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgetwin-dispatch-token-Ab12Cd'
 const start = new Date('2026-10-01T12:00:00Z')
 const end = new Date(start.getTime() + 600_000)
 
@@ -68,6 +70,7 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
   let query: TimestreamQueryWire
   let iot: WireServer
   let sns: WireServer
+  let secrets: SecretsManagerWire
   const s3 = new S3WireServer()
   let dispatch: { url: string; close(): Promise<void> }
   let dataDir: string
@@ -78,6 +81,7 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
     write = await startTimestreamWire('edgetwin', 'telemetry')
     query = await startTimestreamQueryWire('edgetwin', 'telemetry', write.stored, 500)
     await s3.start()
+    secrets = await startSecretsManagerWire(new Map([[TOKEN_ARN, TOKEN]]))
     // AWS IoT CreateJob is `PUT /jobs/{jobId}` in the REST-JSON protocol (AWS IoT API reference).
     iot = await startWireServer((req) => {
       const m = /^\/jobs\/([^/]+)$/.exec(req.path)
@@ -111,10 +115,11 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_IOT: iot.url,
       AWS_ENDPOINT_URL_SNS: sns.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.server.url,
       TIMESTREAM_DATABASE: 'edgetwin',
       TIMESTREAM_TABLE: 'telemetry',
       DISPATCH_URL: dispatch.url,
-      DISPATCH_TOKEN: TOKEN,
+      DISPATCH_TOKEN_SECRET_ARN: TOKEN_ARN,
       TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:edgetwin-twin',
       DECISIONS_BUCKET: 'edgetwin-results',
       TWIN_CONFIG_JSON: JSON.stringify({ detector: { overspeedEpisodesPerWindow: 2 }, dispatch: { pollIntervalMs: 200 } }),
@@ -124,7 +129,7 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
   }, 60_000)
   afterAll(async () => {
     vi.unstubAllEnvs()
-    await Promise.all([write.close(), query.close(), iot.close(), sns.close(), s3.close(), dispatch.close()])
+    await Promise.all([write.close(), query.close(), iot.close(), sns.close(), s3.close(), secrets.close(), dispatch.close()])
     rmSync(dataDir, { recursive: true, force: true })
   })
 
@@ -153,6 +158,12 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
     expect(published.map((p) => JSON.parse(p.get('Message')!).kind)).toEqual(['anomaly', 'decision'])
     // Timestream: the reader asked for the 10-minute window that ends at the scheduled time.
     expect(query.queries[0]).toContain(`from_milliseconds(${start.getTime()}) AND time < from_milliseconds(${end.getTime()})`)
+    // Secrets Manager: the dispatch token was read by ARN (JSON 1.1, SigV4 for secretsmanager); the dispatch server,
+    // which accepts only that token, ran the 15 simulations above.
+    expect(secrets.reads).toEqual([TOKEN_ARN])
+    const read = secrets.server.requests[0]!
+    expect(read.headers['content-type']).toBe('application/x-amz-json-1.1')
+    expect(read.headers.authorization).toContain('/eu-west-1/secretsmanager/aws4_request')
   }, 60_000)
 
   it('keeps the cooldown after a cold start: a new execution environment reads it from the decisions in S3', async () => {
@@ -166,7 +177,40 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
     expect(sns.requests.length).toBe(publishedBefore)
     const listed = s3.requests.filter((r) => r.query.get('list-type') === '2').map((r) => r.query.get('prefix'))
     expect(listed).toContain('twin-decisions/turbine-1/')
+    // A new execution environment reads the secret once more.
+    expect(secrets.reads).toEqual([TOKEN_ARN, TOKEN_ARN])
   }, 60_000)
+
+  it('reads the dispatch token once per execution environment: a warm invocation does not read it again', async () => {
+    const result = await handler(scheduled(new Date(end.getTime() + 120_000)), context)
+    expect(result.turbines).toBe(2)
+    expect(secrets.reads).toEqual([TOKEN_ARN, TOKEN_ARN])
+  }, 60_000)
+
+  it('refuses both DISPATCH_TOKEN and DISPATCH_TOKEN_SECRET_ARN, or neither, with a coded error', () => {
+    expect(() => buildTwinDetector({ ...process.env, DISPATCH_TOKEN: TOKEN }, context)).toThrow(
+      expect.objectContaining({
+        code: 'CLOUD_CONFIG_INVALID',
+        message: 'set exactly one of DISPATCH_TOKEN and DISPATCH_TOKEN_SECRET_ARN; received both',
+      }),
+    )
+    expect(() => buildTwinDetector({ ...process.env, DISPATCH_TOKEN_SECRET_ARN: undefined }, context)).toThrow(
+      'set exactly one of DISPATCH_TOKEN and DISPATCH_TOKEN_SECRET_ARN; received neither',
+    )
+  })
+
+  it('fails the tick on a secret it cannot read, and the next invocation tries the secret again', async () => {
+    const missing = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gone-Zz99Yy'
+    const tick = buildTwinDetector({ ...process.env, DISPATCH_TOKEN_SECRET_ARN: missing }, context)
+    const before = secrets.reads.length
+    for (let i = 0; i < 2; i++) {
+      await expect(tick(scheduled(end))).rejects.toMatchObject({
+        code: 'CLOUD_SECRET_UNREADABLE',
+        message: expect.stringContaining('ResourceNotFoundException'),
+      })
+    }
+    expect(secrets.reads.slice(before)).toEqual([missing, missing])
+  })
 
   it('refuses a TWIN_CONFIG_JSON outside the schema, naming the field', () => {
     expect(() => buildTwinDetector({ ...process.env, TWIN_CONFIG_JSON: '{"windowMinutes": 0}' }, context)).toThrow(/windowMinutes/)

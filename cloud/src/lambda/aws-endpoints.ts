@@ -6,9 +6,10 @@ export interface EndpointEnv {
   readonly AWS_ENDPOINT_URL_SNS?: string | undefined
   readonly AWS_ENDPOINT_URL_IOT?: string | undefined
   readonly AWS_ENDPOINT_URL_TIMESTREAM_QUERY?: string | undefined
+  readonly AWS_ENDPOINT_URL_SECRETS_MANAGER?: string | undefined
 }
 
-export type EndpointService = 'S3' | 'DYNAMODB' | 'SNS' | 'IOT' | 'TIMESTREAM_QUERY'
+export type EndpointService = 'S3' | 'DYNAMODB' | 'SNS' | 'IOT' | 'TIMESTREAM_QUERY' | 'SECRETS_MANAGER'
 
 /**
  * Client settings for one service: the service's own endpoint variable, else the global one, else none (the SDK's

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { FirehoseClient } from '@aws-sdk/client-firehose'
 import { LocationClient } from '@aws-sdk/client-location'
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write'
 import { createValidator, parseConfig, RouterLambdaEnv } from '@edgetwin/shared-schemas'
 import { pino } from 'pino'
@@ -15,14 +16,16 @@ import { createLocationPositionTracker } from '../sinks/position-tracker/locatio
 import { createInfluxTimeSeriesStore } from '../sinks/time-series/influx-time-series-store.js'
 import type { TimeSeriesWriter } from '../sinks/time-series/time-series-store.js'
 import { createTimestreamWriter } from '../sinks/time-series/timestream-writer.js'
+import { lambdaInfluxOptions, resolveInfluxCredentials } from './influx-env.js'
 import { createKinesisRouterHandler } from './kinesis-router-core.js'
+import { createSecretsManagerReader, onceSucceeded, secretSource } from './secrets.js'
 
 const envValidator = createValidator(RouterLambdaEnv)
 
 /** Builds the router on the AWS adapters from the Lambda environment (the only place it is read). */
 export function buildLambdaRouter(env: Readonly<Record<string, string | undefined>>) {
   const config: Readonly<RouterLambdaEnv> = parseConfig(envValidator, { ...env })
-  const logger = pino({ level: config.LOG_LEVEL, redact: ['*.token', '*.authorization', '*.secretAccessKey'] })
+  const logger = pino({ level: config.LOG_LEVEL, redact: ['*.token', '*.password', '*.authorization', '*.secretAccessKey'] })
   // The adapters retry entry by entry with their own backoff, so the SDK's whole-call retries are off.
   const common = { maxAttempts: 1 }
   let timeSeries: TimeSeriesWriter
@@ -37,17 +40,23 @@ export function buildLambdaRouter(env: Readonly<Record<string, string | undefine
       logger,
     })
   } else {
-    if (!config.INFLUX_URL || !config.INFLUX_BUCKET)
-      throw new CloudError('CLOUD_CONFIG_INVALID', 'TIMESERIES_ADAPTER=influxdb needs INFLUX_URL and INFLUX_BUCKET')
-    timeSeries = createInfluxTimeSeriesStore({
-      url: config.INFLUX_URL,
-      apiVersion: 2,
-      database: config.INFLUX_BUCKET,
-      bucket: config.INFLUX_BUCKET,
-      ...(config.INFLUX_ORG ? { org: config.INFLUX_ORG } : {}),
-      ...(env['INFLUX_TOKEN'] ? { token: env['INFLUX_TOKEN'] } : {}),
-      logger,
-    })
+    const source = secretSource('INFLUX_TOKEN', config.INFLUX_TOKEN, 'INFLUX_TOKEN_SECRET_ARN', config.INFLUX_TOKEN_SECRET_ARN, false)
+    lambdaInfluxOptions(config, undefined, logger)
+    // The secret is read on the first write and the store kept for the environment's life (a failed read is
+    // retried on the next batch); SDK retries stay on for this one call, which is not retried entry by entry.
+    const readSecret = createSecretsManagerReader(new SecretsManagerClient({}))
+    const store = onceSucceeded(async () =>
+      createInfluxTimeSeriesStore(lambdaInfluxOptions(config, await resolveInfluxCredentials(source, readSecret), logger)),
+    )
+    let opened = false
+    timeSeries = {
+      write: async (points) => {
+        opened = true
+        return (await store()).write(points)
+      },
+      // Closing a store never opened must not read the secret.
+      close: async () => (opened ? (await store()).close() : undefined),
+    }
   }
   const dynamo = new DynamoDBClient(common)
   const deadLetters = createObjectDeadLetterStore(createS3ObjectStore({ bucket: config.DEAD_LETTER_BUCKET }), config.DEAD_LETTER_PREFIX)

@@ -1,3 +1,4 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { SNSClient } from '@aws-sdk/client-sns'
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query'
 import { CloudTwinConfig, createValidator, parseConfig, parseLambdaEnv, TwinDetectorLambdaEnv } from '@edgetwin/shared-schemas'
@@ -15,6 +16,8 @@ import { createObjectDecisionLog } from '../twin/object-decision-log.js'
 import type { TurbineSeries } from '../twin/ports.js'
 import { TwinLoop } from '../twin/twin-loop.js'
 import { endpointConfig } from './aws-endpoints.js'
+import { lambdaInfluxOptions, resolveInfluxCredentials } from './influx-env.js'
+import { createSecretsManagerReader, onceSucceeded, secretSource } from './secrets.js'
 
 const envValidator = createValidator(TwinDetectorLambdaEnv)
 const twinValidator = createValidator(CloudTwinConfig)
@@ -52,70 +55,84 @@ function twinConfig(json: string | undefined, dispatchUrl: string, topicArn: str
 /**
  * Builds one tick of the twin loop on the AWS adapters from the Lambda environment (the only place it is read):
  * series from Timestream (Query) or Timestream for InfluxDB, simulations on the dispatch server behind the ALB,
- * jobs in AWS IoT, notifications on SNS, decisions (and with them cooldowns) as objects in S3.
+ * jobs in AWS IoT, notifications on SNS, decisions (and with them cooldowns) as objects in S3. The dispatch token
+ * and InfluxDB credentials are read from Secrets Manager on the first tick and kept for the environment's life.
  */
 export function buildTwinDetector(
   env: Readonly<Record<string, string | undefined>>,
   context: DetectorContext = {},
 ): (event: ScheduledEvent) => Promise<DetectorTickResult> {
   const config: Readonly<TwinDetectorLambdaEnv> = parseLambdaEnv(envValidator, env)
-  const logger = pino({ level: config.LOG_LEVEL, redact: ['*.token', '*.authorization', 'DISPATCH_TOKEN', 'INFLUX_TOKEN'] })
+  const logger = pino({ level: config.LOG_LEVEL, redact: ['*.token', '*.password', '*.authorization', 'DISPATCH_TOKEN', 'INFLUX_TOKEN'] })
   const twin = twinConfig(config.TWIN_CONFIG_JSON, config.DISPATCH_URL, config.TOPIC_ARN)
   const accountId = config.AWS_ACCOUNT_ID ?? context.invokedFunctionArn?.split(':')[4]
   if (!accountId || !/^[0-9]{12}$/.test(accountId)) {
     throw new CloudError('CLOUD_CONFIG_INVALID', 'the detector needs AWS_ACCOUNT_ID or a function ARN to name the things jobs target')
   }
-  let series: TurbineSeries
-  if (config.TIMESERIES_ADAPTER === 'timestream') {
-    if (!config.TIMESTREAM_DATABASE || !config.TIMESTREAM_TABLE) {
-      throw new CloudError('CLOUD_CONFIG_INVALID', 'TIMESERIES_ADAPTER=timestream needs TIMESTREAM_DATABASE and TIMESTREAM_TABLE')
-    }
-    series = createTimestreamTurbineSeries({
-      client: new TimestreamQueryClient({ region: config.AWS_REGION, ...endpointConfig(config, 'TIMESTREAM_QUERY') }),
-      database: config.TIMESTREAM_DATABASE,
-      table: config.TIMESTREAM_TABLE,
-    })
-  } else {
-    if (!config.INFLUX_URL || !config.INFLUX_BUCKET)
-      throw new CloudError('CLOUD_CONFIG_INVALID', 'TIMESERIES_ADAPTER=influxdb needs INFLUX_URL and INFLUX_BUCKET')
-    series = createTurbineSeries(
-      createInfluxTimeSeriesStore({
-        url: config.INFLUX_URL,
-        apiVersion: 2,
-        database: config.INFLUX_BUCKET,
-        bucket: config.INFLUX_BUCKET,
-        ...(config.INFLUX_ORG ? { org: config.INFLUX_ORG } : {}),
-        ...(config.INFLUX_TOKEN ? { token: config.INFLUX_TOKEN } : {}),
-        logger,
-      }),
-    )
+  const dispatchToken = secretSource(
+    'DISPATCH_TOKEN',
+    config.DISPATCH_TOKEN,
+    'DISPATCH_TOKEN_SECRET_ARN',
+    config.DISPATCH_TOKEN_SECRET_ARN,
+    true,
+  )
+  if (config.TIMESERIES_ADAPTER === 'timestream' && (!config.TIMESTREAM_DATABASE || !config.TIMESTREAM_TABLE)) {
+    throw new CloudError('CLOUD_CONFIG_INVALID', 'TIMESERIES_ADAPTER=timestream needs TIMESTREAM_DATABASE and TIMESTREAM_TABLE')
   }
-  const iot = endpointConfig(config, 'IOT').endpoint
-  const jobs = new AwsJobsService({ region: config.AWS_REGION, accountId, logger, ...(iot ? { endpoint: iot } : {}) })
-  const loop = new TwinLoop({
-    config: twin,
-    series,
-    runner: createDispatchClient({
-      baseUrl: config.DISPATCH_URL,
-      ...(config.DISPATCH_TOKEN ? { token: config.DISPATCH_TOKEN } : {}),
-      maxConcurrent: twin.dispatch.maxConcurrent,
-      pollIntervalMs: twin.dispatch.pollIntervalMs,
-      runTimeoutMs: twin.dispatch.runTimeoutMs,
-    }),
-    jobs: twinJobsFrom(jobs),
-    notifier: createSnsNotifier(new SNSClient({ region: config.AWS_REGION, ...endpointConfig(config, 'SNS') }), config.TOPIC_ARN),
-    provenance: createObjectDecisionLog(
-      createS3ObjectStore({ bucket: config.DECISIONS_BUCKET, client: { region: config.AWS_REGION, ...endpointConfig(config, 'S3') } }),
-      config.DECISIONS_PREFIX,
-    ),
-    log: logger,
-    engine: twin.dispatch.engine,
+  const influxSecret =
+    config.TIMESERIES_ADAPTER === 'influxdb'
+      ? secretSource('INFLUX_TOKEN', config.INFLUX_TOKEN, 'INFLUX_TOKEN_SECRET_ARN', config.INFLUX_TOKEN_SECRET_ARN, false)
+      : undefined
+  // Checked now, so a missing variable fails the cold start rather than the first tick.
+  if (config.TIMESERIES_ADAPTER === 'influxdb') lambdaInfluxOptions(config, undefined, logger)
+  const readSecret = createSecretsManagerReader(
+    new SecretsManagerClient({ region: config.AWS_REGION, ...endpointConfig(config, 'SECRETS_MANAGER') }),
+  )
+
+  // Secrets are read on the first invocation, not at build time (the builder stays synchronous, and a secret
+  // rotated before a cold start is the one used); the loop built from them lives as long as the environment.
+  const loop = onceSucceeded(async () => {
+    const [token, influx] = await Promise.all([
+      'value' in dispatchToken ? dispatchToken.value : readSecret(dispatchToken.secretArn),
+      resolveInfluxCredentials(influxSecret, readSecret),
+    ])
+    let series: TurbineSeries
+    if (config.TIMESERIES_ADAPTER === 'timestream') {
+      series = createTimestreamTurbineSeries({
+        client: new TimestreamQueryClient({ region: config.AWS_REGION, ...endpointConfig(config, 'TIMESTREAM_QUERY') }),
+        database: config.TIMESTREAM_DATABASE as string,
+        table: config.TIMESTREAM_TABLE as string,
+      })
+    } else {
+      series = createTurbineSeries(createInfluxTimeSeriesStore(lambdaInfluxOptions(config, influx, logger)))
+    }
+    const iot = endpointConfig(config, 'IOT').endpoint
+    const jobs = new AwsJobsService({ region: config.AWS_REGION, accountId, logger, ...(iot ? { endpoint: iot } : {}) })
+    return new TwinLoop({
+      config: twin,
+      series,
+      runner: createDispatchClient({
+        baseUrl: config.DISPATCH_URL,
+        token,
+        maxConcurrent: twin.dispatch.maxConcurrent,
+        pollIntervalMs: twin.dispatch.pollIntervalMs,
+        runTimeoutMs: twin.dispatch.runTimeoutMs,
+      }),
+      jobs: twinJobsFrom(jobs),
+      notifier: createSnsNotifier(new SNSClient({ region: config.AWS_REGION, ...endpointConfig(config, 'SNS') }), config.TOPIC_ARN),
+      provenance: createObjectDecisionLog(
+        createS3ObjectStore({ bucket: config.DECISIONS_BUCKET, client: { region: config.AWS_REGION, ...endpointConfig(config, 'S3') } }),
+        config.DECISIONS_PREFIX,
+      ),
+      log: logger,
+      engine: twin.dispatch.engine,
+    })
   })
   return async (event) => {
     // The scheduled time, not the start time: a delayed or retried invocation judges the window it was meant for.
     const scheduled = event?.time ? new Date(event.time) : new Date()
     if (Number.isNaN(scheduled.getTime())) throw new CloudError('CLOUD_LAMBDA_RECORD_INVALID', `event time '${event.time}' is not a date`)
-    const outcomes = await loop.tick(scheduled)
+    const outcomes = await (await loop()).tick(scheduled)
     const decisions = outcomes.flatMap((o) =>
       o.decision ? [{ deviceId: o.deviceId, action: o.decision.decision.action, jobId: o.decision.jobId, decisionId: o.decision.id }] : [],
     )

@@ -23,6 +23,11 @@ export interface InfluxOptions {
   readonly org?: string
   readonly bucket?: string
   readonly token?: string
+  /**
+   * HTTP Basic credentials, for the 1.x API only (`apiVersion: 1`): an InfluxDB 1.x user, or on InfluxDB 2.x a v1
+   * authorization (`influx v1 auth create`); the 2.x API takes tokens only. Exclusive with `token`.
+   */
+  readonly basicAuth?: { readonly username: string; readonly password: string }
   readonly logger: Logger
   readonly backoff?: BackoffPolicy
   /** Points per write request (InfluxDB recommends batches of about 5,000 lines). @default 5000 */
@@ -34,6 +39,22 @@ type Series = { name: string; tags?: Record<string, string>; columns: string[]; 
 const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 const ident = (s: string) => `"${s.replace(/"/g, '\\"')}"`
 
+function authorizationHeaders(options: InfluxOptions): Record<string, string> {
+  const { token, basicAuth } = options
+  if (token && basicAuth) throw new CloudError('CLOUD_CONFIG_INVALID', 'InfluxDB options: set token or basicAuth, not both')
+  if (token) return { authorization: `Token ${token}` }
+  if (basicAuth === undefined) return {}
+  if (options.apiVersion !== 1)
+    throw new CloudError(
+      'CLOUD_CONFIG_INVALID',
+      `InfluxDB basicAuth needs apiVersion 1 (the 2.x API takes tokens only); received ${options.apiVersion}`,
+    )
+  // RFC 7617: base64 of user-id ":" password; a user-id with a colon cannot be sent this way.
+  if (basicAuth.username.includes(':'))
+    throw new CloudError('CLOUD_CONFIG_INVALID', 'InfluxDB basicAuth username must not contain a colon (RFC 7617)')
+  return { authorization: `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}` }
+}
+
 /**
  * Time series in InfluxDB: line protocol over HTTP to write, InfluxQL (`/query`, the 1.x API that InfluxDB 2.x and
  * Timestream for InfluxDB also serve) to read. 429/503 are retried after backoff; a 400 "partial write" means the
@@ -43,7 +64,7 @@ export function createInfluxTimeSeriesStore(options: InfluxOptions): TimeSeriesS
   const { logger } = options
   const backoff = resolveBackoff(options.backoff)
   const batchSize = options.batchSize ?? 5000
-  const headers: Record<string, string> = options.token ? { authorization: `Token ${options.token}` } : {}
+  const headers = authorizationHeaders(options)
   const writeUrl =
     options.apiVersion === 2
       ? `${options.url}/api/v2/write?${new URLSearchParams({ org: options.org ?? '', bucket: options.bucket ?? options.database, precision: 'ms' })}`
