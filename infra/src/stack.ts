@@ -74,7 +74,6 @@ export class EdgetwinStack extends Stack {
       EDGETWIN_MAINTENANCE_TABLE: this.maintenance.table.tableName,
       EDGETWIN_LAKE_BUCKET: this.lake.bucket.bucketName,
       EDGETWIN_ENRICHED_PREFIX: this.lake.enrichedPrefix,
-      ...(this.timeSeries.influxAuthSecretArn ? { EDGETWIN_INFLUX_AUTH_SECRET_ARN: this.timeSeries.influxAuthSecretArn } : {}),
     }
     const useVpc = this.timeSeries.engine === 'influxdb' ? vpc : undefined
 
@@ -87,6 +86,8 @@ export class EdgetwinStack extends Stack {
         TIMESERIES_ADAPTER: ts.adapter === 'influxdb' ? 'influxdb' : 'timestream',
         ...(ts.timestream ? { TIMESTREAM_DATABASE: ts.timestream.database, TIMESTREAM_TABLE: ts.timestream.table } : {}),
         ...(ts.influx ? { INFLUX_URL: ts.influx.url, INFLUX_BUCKET: ts.influx.bucket, INFLUX_ORG: ts.influx.org } : {}),
+        // By ARN, as for the detector: the handler reads the secret with GetSecretValue (grantAccess allows it).
+        ...(this.timeSeries.influxAuthSecretArn ? { INFLUX_TOKEN_SECRET_ARN: this.timeSeries.influxAuthSecretArn } : {}),
         DELIVERY_STREAM_NAME: this.lake.archive.deliveryStreamName,
         DEAD_LETTER_BUCKET: deadLetters.bucket.bucketName,
         DEAD_LETTER_PREFIX: deadLetters.prefix,

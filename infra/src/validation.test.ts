@@ -128,6 +128,8 @@ describe('context timeSeries=influxdb', () => {
         INFLUX_BUCKET: 'turbine_metrics',
       })
       expect(built.stack.ingest.routerEnvironment.INFLUX_URL).toMatch(/^https:\/\/\$\{Token\[.+\]\}:8086$/)
+      // The router reads the instance's auth secret by ARN (GetSecretValue), as the detector does.
+      expect(built.stack.ingest.routerEnvironment.INFLUX_TOKEN_SECRET_ARN).toMatch(/^\$\{Token\[.+\]\}$/)
     } finally {
       built.cleanup()
     }
