@@ -11,8 +11,11 @@ export interface InfluxHandle {
   stop(): Promise<void>
 }
 
-/** Starts the Debian `influxd` (1.x) on free loopback ports with its data in a temp dir. */
-export async function startInfluxd(): Promise<InfluxHandle> {
+/**
+ * Starts the Debian `influxd` (1.x) on free loopback ports with its data in a temp dir. With `authEnabled`, every
+ * request needs credentials once a user exists; until then only `CREATE USER … WITH ALL PRIVILEGES` is allowed.
+ */
+export async function startInfluxd(options: { authEnabled?: boolean } = {}): Promise<InfluxHandle> {
   const tmp = tempDir('edgetwin-influx-')
   const [httpPort, rpcPort] = [await freePort(), await freePort()]
   const conf = join(tmp.dir, 'influxdb.conf')
@@ -30,6 +33,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   enabled = true
   bind-address = "127.0.0.1:${httpPort}"
   log-enabled = false
+  auth-enabled = ${options.authEnabled === true}
 [monitor]
   store-enabled = false
 [continuous_queries]
