@@ -15,7 +15,7 @@ export type {
   UploadResultsResponse,
 } from '@edgetwin/shared-schemas'
 export { buildApp, DEFAULT_TEMPLATE_DECK_DIR, type DispatchDeps } from './app.js'
-export { type LoadedDispatchConfig, loadDispatchConfig, parseDispatchConfig } from './config.js'
+export { type LoadedDispatchConfig, loadDispatchConfig, parseDispatchConfig, RESULTS_PREFIX } from './config.js'
 export { type InputFileFormat, readInputValue, setInputValues } from './deck/input-file.js'
 export { prepareParametricDeck, prepareUploadedDeck } from './deck/prepare-deck.js'
 export { type EngineResult, type EngineRun, RESULT_FILES, type SimulationEngine } from './engines/engine.js'
