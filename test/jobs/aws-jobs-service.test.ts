@@ -141,3 +141,28 @@ describe('AwsJobsService (IoT CreateJob over the wire)', () => {
     })
   })
 })
+
+describe('AwsJobsService outside the aws partition', () => {
+  it('targets things by the ARN partition of its region (aws-cn, aws-us-gov)', async () => {
+    for (const [region, partition] of [
+      ['cn-north-1', 'aws-cn'],
+      ['us-gov-west-1', 'aws-us-gov'],
+    ] as const) {
+      answers.push({ status: 200, body: { jobArn: `arn:${partition}:iot:${region}:123456789012:job/p-1`, jobId: 'p-1' } })
+      const jobs = new AwsJobsService({
+        region,
+        accountId: '123456789012',
+        endpoint,
+        logger: pino({ level: 'silent' }),
+        clientConfig: { credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 },
+      })
+      await jobs.createJob({
+        jobId: 'p-1',
+        targets: ['turbine-1'],
+        document: { operation: 'controller-update', version: 1, parameters: {} },
+      })
+      expect(JSON.parse(seen.at(-1)!.body).targets).toEqual([`arn:${partition}:iot:${region}:123456789012:thing/turbine-1`])
+      await jobs.close()
+    }
+  })
+})

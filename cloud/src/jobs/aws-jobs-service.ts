@@ -16,13 +16,14 @@ import {
 } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import { CloudError } from '../errors.js'
+import { arnPartition } from './arn-partition.js'
 import type { CancelJobOptions, JobDescription, JobStatus, JobSummary, JobsService } from './jobs-service.js'
 
 const createJobInput = createValidator(CreateJobInputSchema)
 
 export interface AwsJobsServiceOptions {
   readonly region: string
-  /** Account that owns the things: targets become `arn:aws:iot:<region>:<accountId>:thing/<name>`. */
+  /** Account that owns the things: targets become `arn:<partition>:iot:<region>:<accountId>:thing/<name>`. */
   readonly accountId: string
   readonly logger: Logger
   /** Control-plane endpoint override (tests, VPC endpoints). */
@@ -51,7 +52,7 @@ export class AwsJobsService implements JobsService {
   }
 
   thingArn(thingName: string): string {
-    return `arn:aws:iot:${this.options.region}:${this.options.accountId}:thing/${thingName}`
+    return `arn:${arnPartition(this.options.region)}:iot:${this.options.region}:${this.options.accountId}:thing/${thingName}`
   }
 
   async createJob(input: CreateJobInput): Promise<{ jobId: string; jobArn?: string }> {
