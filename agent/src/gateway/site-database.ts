@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module'
 import type { GatewayDatabaseConfig } from '@edgetwin/shared-schemas'
-import pg from 'pg'
+import type PgModule from 'pg'
 import type { Logger } from 'pino'
 import { GatewayError } from './errors.js'
 
@@ -42,6 +43,9 @@ export function translatePgError(err: unknown, doing: string): GatewayError {
  * by itself when the database returns.
  */
 export function createSiteDatabase(config: GatewayDatabaseConfig, password: string | undefined, log: Logger): SiteDatabase {
+  // Loaded here, not at import: only gateway agents talk to PostgreSQL, and a vehicle or turbine agent should not
+  // carry the driver in memory.
+  const pg = createRequire(import.meta.url)('pg') as typeof PgModule
   const pool = new pg.Pool({
     host: config.host,
     port: config.port,
