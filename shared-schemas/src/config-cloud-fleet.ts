@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { DeviceId, IsoTimestamp } from './ids.js'
+import { DeviceId } from './ids.js'
 import { TransformedPositionEvent } from './position-event.js'
 
 /** `YYYY-MM-DD`, as the reference architecture's maintenance table stores PurchaseDate. */
