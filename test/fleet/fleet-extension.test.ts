@@ -1,0 +1,57 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createCloud, type EmbeddedBroker, fleetExtension, startEmbeddedBroker } from '@edgetwin/cloud'
+import { encodeEnvelope, telemetryTopic } from '@edgetwin/shared-schemas'
+import mqtt from 'mqtt'
+import { pino } from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+
+describe('the fleet extension of createCloud', () => {
+  let broker: EmbeddedBroker | undefined
+  const dirs: string[] = []
+  afterEach(async () => {
+    await broker?.close()
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+
+  it('enriches the position events the router produces from MQTT telemetry', async () => {
+    broker = await startEmbeddedBroker({ port: 0 })
+    const dataDir = mkdtempSync(join(tmpdir(), 'edgetwin-fleet-ext-'))
+    dirs.push(dataDir)
+    const cloud = createCloud(
+      { dataDir, broker: { url: broker.url, clientId: 'fleet-ext-test' }, logLevel: 'silent' },
+      { logger: pino({ level: 'silent' }), extensions: [fleetExtension()] },
+    )
+    await cloud.start()
+    const device = await mqtt.connectAsync(broker.url, { protocolVersion: 4 })
+    try {
+      // Two fixes 1 km apart (both kept by the 30 m DistanceBased filter), one inside London.
+      const records = [
+        { seq: 1, data: { sampleTime: '2026-10-05T08:00:00.000Z', lon: -0.1276, lat: 51.5072 } },
+        { seq: 2, data: { sampleTime: '2026-10-05T08:05:00.000Z', lon: -0.1276, lat: 51.5162 } },
+      ]
+      const envelope = {
+        deviceId: 'vehicle1',
+        kind: 'vehicle' as const,
+        stream: 'position' as const,
+        schemaVersion: 1 as const,
+        firstSeq: 1,
+        lastSeq: 2,
+        records,
+      }
+      await device.publishAsync(telemetryTopic('vehicle', 'vehicle1', 'position'), encodeEnvelope(envelope), { qos: 1 })
+      const folder = join(dataDir, 'objects', 'enriched', 'vehicle1')
+      const deadline = Date.now() + 10_000
+      while (Date.now() < deadline && (!existsSync(folder) || readdirSync(folder).length < 2)) await new Promise((r) => setTimeout(r, 50))
+      const files = readdirSync(folder).sort()
+      expect(files).toHaveLength(2)
+      expect(files[0]).toMatch(/^2026-10-05T08:00:00(\.000)?Z-[0-9a-f-]{36}\.json$/)
+      const first = JSON.parse(readFileSync(join(folder, files[0]!), 'utf8'))
+      expect(first).toMatchObject({ DeviceId: 'vehicle1', Position: [-0.1276, 51.5072], MeetsEmissionStandards: null })
+    } finally {
+      await device.endAsync()
+      await cloud.close()
+    }
+  })
+})
