@@ -1,4 +1,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type EmbeddedBroker, LocalJobsService, startEmbeddedBroker } from '@edgetwin/cloud'
 import { CONTROLLER_PARAMETER_DEFAULTS, canonicalJobDocumentBytes, jobsTopics } from '@edgetwin/shared-schemas'
 import pino from 'pino'
@@ -11,14 +14,17 @@ let service: LocalJobsService
 const open: TestTurbine[] = []
 let jobSeq = 0
 
+const dbDir = mkdtempSync(join(tmpdir(), 'edgetwin-jobs-db-'))
+
 beforeAll(async () => {
   broker = await startEmbeddedBroker({ port: 0 })
-  service = new LocalJobsService({ brokerUrl: broker.url, logger: pino({ level: 'silent' }), tickMs: 50 })
+  service = new LocalJobsService({ brokerUrl: broker.url, dbPath: join(dbDir, 'jobs.db'), logger: pino({ level: 'silent' }), tickMs: 50 })
   await service.start()
 })
 afterAll(async () => {
   await service.close()
   await broker.close()
+  rmSync(dbDir, { recursive: true, force: true })
 })
 afterEach(async () => {
   for (const t of open.splice(0)) await t.close()

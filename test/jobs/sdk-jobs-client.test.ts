@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type EmbeddedBroker, LocalJobsService, startEmbeddedBroker } from '@edgetwin/cloud'
 import { iotjobs, mqtt } from 'aws-iot-device-sdk-v2'
 import pino from 'pino'
@@ -11,9 +14,11 @@ let broker: EmbeddedBroker
 let service: LocalJobsService
 let connection: mqtt.MqttClientConnection
 
+const dbDir = mkdtempSync(join(tmpdir(), 'edgetwin-jobs-db-'))
+
 beforeAll(async () => {
   broker = await startEmbeddedBroker({ port: 0 })
-  service = new LocalJobsService({ brokerUrl: broker.url, logger: pino({ level: 'silent' }), tickMs: 50 })
+  service = new LocalJobsService({ brokerUrl: broker.url, dbPath: join(dbDir, 'jobs.db'), logger: pino({ level: 'silent' }), tickMs: 50 })
   await service.start()
   // The official SDK's MQTT 3.1.1 connection (aws-crt), plain TCP to the loopback broker.
   const client = new mqtt.MqttClient()
@@ -32,6 +37,7 @@ afterAll(async () => {
   await connection?.disconnect()
   await service.close()
   await broker.close()
+  rmSync(dbDir, { recursive: true, force: true })
 })
 
 describe('AWS IoT Device SDK v2 jobs client against the local jobs service', () => {

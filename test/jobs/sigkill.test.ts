@@ -14,9 +14,11 @@ let service: LocalJobsService
 const dir = mkdtempSync(join(tmpdir(), 'edgetwin-sigkill-'))
 const children: ChildProcess[] = []
 
+const dbDir = mkdtempSync(join(tmpdir(), 'edgetwin-jobs-db-'))
+
 beforeAll(async () => {
   broker = await startEmbeddedBroker({ port: 0 })
-  service = new LocalJobsService({ brokerUrl: broker.url, logger: pino({ level: 'silent' }), tickMs: 50 })
+  service = new LocalJobsService({ brokerUrl: broker.url, dbPath: join(dbDir, 'jobs.db'), logger: pino({ level: 'silent' }), tickMs: 50 })
   await service.start()
 })
 afterAll(async () => {
@@ -24,6 +26,7 @@ afterAll(async () => {
   await service.close()
   await broker.close()
   rmSync(dir, { recursive: true, force: true })
+  rmSync(dbDir, { recursive: true, force: true })
 })
 
 function spawnTurbine(): { child: ChildProcess; lines: string[] } {

@@ -119,7 +119,12 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
     closers.push(() => dispatch.close())
     log(`dispatch server (rotor-model engine) on ${dispatch.url}, OpenAPI page at ${dispatch.url}/docs`)
 
-    const jobs = new LocalJobsService({ brokerUrl: options.brokerUrl, clientId: 'edgetwin-demo-jobs', logger })
+    const jobs = new LocalJobsService({
+      brokerUrl: options.brokerUrl,
+      dbPath: join(dataDir, 'cloud', 'jobs.db'),
+      clientId: 'edgetwin-demo-jobs',
+      logger,
+    })
     await jobs.start()
     closers.push(() => jobs.close())
 

@@ -8,7 +8,8 @@ import {
 } from '@edgetwin/shared-schemas'
 import type { JobDescription, JobProcessDetails, JobStatus } from '../jobs-service.js'
 
-interface Execution {
+/** One thing's execution of a job, as the book keeps it. */
+export interface ExecutionRecord {
   readonly jobId: string
   readonly thingName: string
   status: JobExecutionStatus
@@ -25,16 +26,27 @@ interface Execution {
   stepDeadlineMs?: number
 }
 
-interface Job {
+/** A job with its executions and rollout progress, as the book keeps it. */
+export interface BookedJob {
   readonly input: CreateJobInput
   status: JobStatus
   reasonCode?: string
   readonly createdAtMs: number
-  readonly executions: Execution[]
+  readonly executions: ExecutionRecord[]
   ratePerMinute: number
   windowStartMs: number
   releasedInWindow: number
   countSinceIncrease: number
+}
+
+/**
+ * One job's complete state as plain data, for the durable store: what `JobBook.exportJobs` writes and
+ * `JobBook.restore` reads back. Deadlines are absolute epoch milliseconds, so a timeout that expired while the
+ * service was down fires on the first tick after a restore. `ratePerMinute` is `null` for "unlimited" (JSON
+ * has no Infinity).
+ */
+export interface JobRecord extends Omit<BookedJob, 'ratePerMinute'> {
+  readonly ratePerMinute: number | null
 }
 
 /** A message the MQTT side must publish. */
@@ -57,10 +69,42 @@ const s = (ms: number) => Math.floor(ms / 1000)
  * messages it causes; the MQTT adapter does the I/O. `minuteMs` is the length of a rollout/timeout minute.
  */
 export class JobBook {
-  private readonly jobs = new Map<string, Job>()
+  private readonly jobs = new Map<string, BookedJob>()
   private seq = 0
 
   constructor(private readonly minuteMs = 60_000) {}
+
+  /** A book holding `records` (in their original creation order), as `exportJobs` left them. */
+  static restore(records: readonly JobRecord[], minuteMs = 60_000): JobBook {
+    const book = new JobBook(minuteMs)
+    for (const r of records) {
+      const job: BookedJob = { ...structuredClone(r), ratePerMinute: r.ratePerMinute ?? Number.POSITIVE_INFINITY }
+      book.jobs.set(job.input.jobId, job)
+      for (const e of job.executions) book.seq = Math.max(book.seq, e.seq + 1)
+    }
+    return book
+  }
+
+  /**
+   * Deep copies of every job not named in `skip` (the store skips jobs it already wrote in a settled state).
+   */
+  exportJobs(skip: ReadonlySet<string> = new Set()): JobRecord[] {
+    const out: JobRecord[] = []
+    for (const [jobId, job] of this.jobs) {
+      if (skip.has(jobId)) continue
+      const copy = structuredClone(job)
+      out.push({ ...copy, ratePerMinute: Number.isFinite(job.ratePerMinute) ? job.ratePerMinute : null })
+    }
+    return out
+  }
+
+  /**
+   * A settled job never changes again: it is no longer IN_PROGRESS (so nothing is released or canceled) and
+   * every execution is terminal (so no update, start-next or timeout touches it).
+   */
+  static isSettled(record: JobRecord): boolean {
+    return record.status !== 'IN_PROGRESS' && record.executions.every((e) => isTerminalStatus(e.status))
+  }
 
   has(jobId: string): boolean {
     return this.jobs.has(jobId)
@@ -68,7 +112,7 @@ export class JobBook {
 
   create(input: CreateJobInput, nowMs: number): Outgoing[] {
     const rollout = input.rollout
-    const job: Job = {
+    const job: BookedJob = {
       input,
       status: 'IN_PROGRESS',
       createdAtMs: nowMs,
@@ -202,7 +246,7 @@ export class JobBook {
   /** GetPendingJobExecutions. */
   pending(thingName: string, nowMs: number): ServiceReply {
     const q = this.queue(thingName)
-    const summary = (e: Execution) => ({
+    const summary = (e: ExecutionRecord) => ({
       jobId: e.jobId,
       queuedAt: s(e.queuedAtMs),
       ...(e.startedAtMs ? { startedAt: s(e.startedAtMs) } : {}),
@@ -255,7 +299,7 @@ export class JobBook {
     return [...this.jobs.keys()].map((id) => this.describe(id)!)
   }
 
-  private finishExecution(job: Job, e: Execution, status: JobExecutionStatus, nowMs: number): void {
+  private finishExecution(job: BookedJob, e: ExecutionRecord, status: JobExecutionStatus, nowMs: number): void {
     e.status = status
     e.versionNumber++
     e.lastUpdatedAtMs = nowMs
@@ -271,7 +315,7 @@ export class JobBook {
    * abortConfig: once at least `minNumberOfExecutedThings` executions finished (device verdict or time-out),
    * abort when failures of `failureType` reach `thresholdPercentage` of them; the job is canceled.
    */
-  private checkAbort(job: Job, nowMs: number): void {
+  private checkAbort(job: BookedJob, nowMs: number): void {
     if (job.status !== 'IN_PROGRESS') return
     const executed = job.executions.filter((e) => ['SUCCEEDED', 'FAILED', 'REJECTED', 'TIMED_OUT'].includes(e.status))
     for (const c of job.input.abortConfig?.criteriaList ?? []) {
@@ -285,7 +329,7 @@ export class JobBook {
   }
 
   /** CancelJob: QUEUED and unreleased executions are canceled; IN_PROGRESS ones only with `force`. */
-  private cancelJob(job: Job, nowMs: number, force: boolean, reasonCode?: string): void {
+  private cancelJob(job: BookedJob, nowMs: number, force: boolean, reasonCode?: string): void {
     job.status = 'CANCELED'
     if (reasonCode) job.reasonCode = reasonCode
     for (const e of job.executions) {
@@ -298,7 +342,7 @@ export class JobBook {
   }
 
   /** jobExecutionsRolloutConfig: release at most `ratePerMinute` executions per rollout minute. */
-  private release(job: Job, nowMs: number): void {
+  private release(job: BookedJob, nowMs: number): void {
     if (job.status !== 'IN_PROGRESS') return
     if (nowMs - job.windowStartMs >= this.minuteMs) {
       job.windowStartMs = nowMs
@@ -318,7 +362,7 @@ export class JobBook {
     }
   }
 
-  private maybeIncreaseRate(job: Job): void {
+  private maybeIncreaseRate(job: BookedJob): void {
     const exp = job.input.rollout?.exponentialRate
     if (!exp) return
     const threshold = exp.rateIncreaseCriteria.numberOfNotifiedThings ?? exp.rateIncreaseCriteria.numberOfSucceededThings ?? Infinity
@@ -328,12 +372,12 @@ export class JobBook {
   }
 
   /** Pending executions of a thing: IN_PROGRESS first, then QUEUED, each oldest first (Jobs notifications). */
-  private queue(thingName: string): Execution[] {
-    const out: Execution[] = []
+  private queue(thingName: string): ExecutionRecord[] {
+    const out: ExecutionRecord[] = []
     for (const job of this.jobs.values()) {
       for (const e of job.executions) if (e.thingName === thingName && e.released && !isTerminalStatus(e.status)) out.push(e)
     }
-    const rank = (e: Execution) => (e.status === 'IN_PROGRESS' ? 0 : 1)
+    const rank = (e: ExecutionRecord) => (e.status === 'IN_PROGRESS' ? 0 : 1)
     return out.sort((a, b) => rank(a) - rank(b) || a.queuedAtMs - b.queuedAtMs || a.seq - b.seq)
   }
 
@@ -358,11 +402,11 @@ export class JobBook {
     return out
   }
 
-  private state(e: Execution) {
+  private state(e: ExecutionRecord) {
     return { status: e.status, ...(e.statusDetails ? { statusDetails: e.statusDetails } : {}), versionNumber: e.versionNumber }
   }
 
-  private data(e: Execution, withDocument: boolean): JobExecutionData {
+  private data(e: ExecutionRecord, withDocument: boolean): JobExecutionData {
     return {
       jobId: e.jobId,
       thingName: e.thingName,
