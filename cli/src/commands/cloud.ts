@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { createCloud, createLocalEventBus, createLocalIngest, startEmbeddedBroker } from '@edgetwin/cloud'
+import {
+  createCloud,
+  createJobsService,
+  createLocalEventBus,
+  createLocalIngest,
+  fleetExtension,
+  startEmbeddedBroker,
+  twinExtension,
+} from '@edgetwin/cloud'
 import { parseConfig, validators } from '@edgetwin/shared-schemas'
 import type { Command } from 'commander'
 import { pino } from 'pino'
@@ -19,7 +27,10 @@ export function registerCloudCommands(program: Command): void {
   const cloud = program.command('cloud').description('the cloud side: router, sinks and the components that read them')
   cloud
     .command('run')
-    .description('route telemetry from the broker (dt/edgetwin/+/+/+, QoS 1, persistent session) into the configured sinks')
+    .description(
+      'the cloud side on a broker: the router (dt/edgetwin/+/+/+, QoS 1, persistent session) into the configured sinks, ' +
+        'the fleet consumers (enrichment, archive, geofences), the jobs service (local or AWS IoT) and, when twin.enabled, the twin loop',
+    )
     .requiredOption('--config <file>', 'cloud config JSON (shared-schemas CloudConfig)')
     .option('--with-broker', 'also start the embedded MQTT 3.1.1 broker on the port in broker.url')
     .action(async (opts: { config: string; withBroker?: boolean }) => {
@@ -32,11 +43,21 @@ export function registerCloudCommands(program: Command): void {
         components.push(broker)
         process.stdout.write(`embedded broker listening on ${broker.url}\n`)
       }
+      const config = parseConfig(validators.CloudConfig, input)
+      const logger = pino({ level: config.logLevel, redact: ['*.token', '*.password', '*.authorization', '*.secretAccessKey'] })
+      const jobs = createJobsService(config, logger.child({ component: 'jobs' }))
       // The config loader is the one place that reads the environment (secrets named by the config, e.g. tokenEnv).
-      const app = createCloud(input, { env: process.env })
+      const app = createCloud(input, {
+        env: process.env,
+        logger,
+        extensions: [fleetExtension(), () => ({ start: () => jobs.start(), close: () => jobs.close() }), twinExtension({ jobs })],
+      })
       await app.start()
       components.push(app)
-      process.stdout.write(`edgetwin cloud routing from ${app.config.broker.url}; data in ${app.config.dataDir}\n`)
+      process.stdout.write(
+        `edgetwin cloud routing from ${app.config.broker.url}; data in ${app.config.dataDir}; jobs: ${config.jobs.adapter}; ` +
+          `twin: ${config.twin.enabled ? `on (${config.twin.schedule})` : 'off'}\n`,
+      )
       await closeOnSignals(components).done
     })
   cloud
