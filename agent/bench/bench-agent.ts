@@ -5,11 +5,10 @@
  * --protocol 4|5 (default 5).
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundleWorkspaceEntry } from '../../test/support/bundle.js'
 import { startMosquitto } from '../../test/support/mosquitto.js'
 import { agentEndToEnd, bufferedRss, mqttCeiling, type PhaseResult, sqliteCeiling } from './phases.js'
 
@@ -28,29 +27,7 @@ const DEVICE_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=96']
 async function bundleSelf(): Promise<string> {
   const self = fileURLToPath(import.meta.url)
   const outDir = join(dirname(self), '..', '..', 'node_modules', '.cache', 'edgetwin-bench')
-  mkdirSync(outDir, { recursive: true })
-  const outfile = join(outDir, 'bench-agent.mjs')
-  await build({
-    entryPoints: [self],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@edgetwin/source'],
-    plugins: [
-      {
-        name: 'externals',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@edgetwin/') ? undefined : { path: args.path, external: true },
-          )
-        },
-      },
-    ],
-    logLevel: 'warning',
-  })
-  return outfile
+  return bundleWorkspaceEntry(self, join(outDir, 'bench-agent.mjs'), 'warning')
 }
 
 let bundled: string | undefined
