@@ -1,3 +1,6 @@
+import type { GatewayErrorCode } from './gateway/errors.js'
+import type { JobsErrorCode } from './jobs/errors.js'
+
 /** Stable codes callers branch on; every agent failure carries one. */
 export type AgentErrorCode =
   | 'AGENT_INVALID_CONFIG'
@@ -19,6 +22,9 @@ export type AgentErrorCode =
   | 'AGENT_ACK_TIMEOUT'
   | 'AGENT_NOT_CONNECTED'
   | 'AGENT_SOURCE_ERROR'
+  // The gateway profile's and the jobs client's codes (their classes extend AgentError).
+  | GatewayErrorCode
+  | JobsErrorCode
 
 export class AgentError extends Error {
   readonly code: AgentErrorCode

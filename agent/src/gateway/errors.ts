@@ -1,3 +1,5 @@
+import { AgentError } from '../errors.js'
+
 /** Stable codes of the gateway profile's failures; callers branch on `code`. */
 export type GatewayErrorCode =
   | 'AGENT_GATEWAY_CONFIG'
@@ -8,12 +10,12 @@ export type GatewayErrorCode =
   | 'AGENT_GATEWAY_QUERY_FAILED'
   | 'AGENT_GATEWAY_CHECKPOINT'
 
-export class GatewayError extends Error {
-  readonly code: GatewayErrorCode
+/** An AgentError of the gateway profile (so `isAgentError` also matches it). */
+export class GatewayError extends AgentError {
+  declare readonly code: GatewayErrorCode
   constructor(code: GatewayErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
+    super(code, message, options)
     this.name = 'GatewayError'
-    this.code = code
   }
 }
 

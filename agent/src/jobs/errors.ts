@@ -1,3 +1,5 @@
+import { AgentError } from '../errors.js'
+
 /** Stable codes of the jobs client and the controller store; callers branch on `code`. */
 export type JobsErrorCode =
   | 'AGENT_JOBS_REQUEST_TIMEOUT'
@@ -7,11 +9,11 @@ export type JobsErrorCode =
   | 'AGENT_CONTROLLER_STORE'
   | 'AGENT_CONTROLLER_AUDIT_APPEND_ONLY'
 
-export class JobsError extends Error {
-  readonly code: JobsErrorCode
+/** An AgentError of the jobs client and the controller store (so `isAgentError` also matches it). */
+export class JobsError extends AgentError {
+  declare readonly code: JobsErrorCode
   constructor(code: JobsErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
+    super(code, message, options)
     this.name = 'JobsError'
-    this.code = code
   }
 }
