@@ -42,9 +42,11 @@ describe('the fleet extension of createCloud', () => {
       }
       await device.publishAsync(telemetryTopic('vehicle', 'vehicle1', 'position'), encodeEnvelope(envelope), { qos: 1 })
       const folder = join(dataDir, 'objects', 'enriched', 'vehicle1')
+      // Objects are written to a temporary name and renamed (a reader never sees half an object): count only those.
+      const objects = () => (existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.json') && !f.startsWith('.')) : [])
       const deadline = Date.now() + 10_000
-      while (Date.now() < deadline && (!existsSync(folder) || readdirSync(folder).length < 2)) await new Promise((r) => setTimeout(r, 50))
-      const files = readdirSync(folder).sort()
+      while (Date.now() < deadline && objects().length < 2) await new Promise((r) => setTimeout(r, 50))
+      const files = objects().sort()
       expect(files).toHaveLength(2)
       expect(files[0]).toMatch(/^2026-10-05T08:00:00(\.000)?Z-[0-9a-f-]{36}\.json$/)
       const first = JSON.parse(readFileSync(join(folder, files[0]!), 'utf8'))

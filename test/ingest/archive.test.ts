@@ -10,7 +10,7 @@ import {
 } from '@edgetwin/cloud'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { archiveStreamContract } from '../../cloud/src/sinks/archive/archive-stream.contract.js'
-import { noSleep } from './support/aws-wire.js'
+import { noSleep } from '../support/aws-wire.js'
 import { startFirehoseWire } from './support/firehose-wire.js'
 import { silentLogger, tempDir } from './support/fixtures.js'
 

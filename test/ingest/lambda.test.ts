@@ -13,7 +13,7 @@ import {
 } from '@edgetwin/cloud'
 import { encodeEnvelope, telemetryTopic } from '@edgetwin/shared-schemas'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { noSleep } from './support/aws-wire.js'
+import { noSleep } from '../support/aws-wire.js'
 import { type DynamoWire, startDynamoWire } from './support/dynamodb-wire.js'
 import { type FirehoseWire, startFirehoseWire } from './support/firehose-wire.js'
 import { envelope, healthReport, position, silentLogger, tempDir, turbineSample } from './support/fixtures.js'

@@ -2,7 +2,7 @@ import { createLocalEventBus, createLocalPositionTracker, createLocationPosition
 import { type LocationDevicePositionEvent, validators } from '@edgetwin/shared-schemas'
 import { describe, expect, it } from 'vitest'
 import { positionTrackerContract } from '../../cloud/src/sinks/position-tracker/position-tracker.contract.js'
-import { noSleep } from './support/aws-wire.js'
+import { noSleep } from '../support/aws-wire.js'
 import { silentLogger } from './support/fixtures.js'
 import { startLocationWire } from './support/location-wire.js'
 

@@ -12,7 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { timeSeriesReaderContract } from '../../cloud/src/sinks/time-series/time-series-reader.contract.js'
 import { samplePoint, timeSeriesWriterContract } from '../../cloud/src/sinks/time-series/time-series-writer.contract.js'
-import { noSleep } from './support/aws-wire.js'
+import { noSleep } from '../support/aws-wire.js'
 import { silentLogger } from './support/fixtures.js'
 import { type InfluxHandle, startInfluxd } from './support/influxdb.js'
 import { type StoredRecord, startTimestreamWire } from './support/timestream-wire.js'

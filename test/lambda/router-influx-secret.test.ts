@@ -1,11 +1,11 @@
 import { buildLambdaRouter, createInfluxTimeSeriesStore, type KinesisStreamEvent } from '@edgetwin/cloud'
 import { encodeEnvelope, telemetryTopic } from '@edgetwin/shared-schemas'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { testCredentials } from '../ingest/support/aws-wire.js'
 import { type DynamoWire, startDynamoWire } from '../ingest/support/dynamodb-wire.js'
 import { type FirehoseWire, startFirehoseWire } from '../ingest/support/firehose-wire.js'
 import { envelope, silentLogger, turbineSample } from '../ingest/support/fixtures.js'
 import { type InfluxHandle, startInfluxd } from '../ingest/support/influxdb.js'
+import { testCredentials } from '../support/aws-wire.js'
 import { type SecretsManagerWire, startSecretsManagerWire } from './support/secrets-manager-wire.js'
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:InfluxAuthParameters-Ab12Cd'

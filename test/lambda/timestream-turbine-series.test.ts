@@ -2,9 +2,9 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query'
 import { createTimestreamTurbineSeries, createTimestreamWriter, parseTimestreamTimestamp, type TimeSeriesPoint } from '@edgetwin/cloud'
 import type { TurbineSample } from '@edgetwin/shared-schemas'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { testCredentials } from '../ingest/support/aws-wire.js'
 import { silentLogger, turbineSample } from '../ingest/support/fixtures.js'
 import { startTimestreamWire, type TimestreamWire } from '../ingest/support/timestream-wire.js'
+import { testCredentials } from '../support/aws-wire.js'
 import { startTimestreamQueryWire, type TimestreamQueryWire } from './support/timestream-query-wire.js'
 
 /** The router's mapping of a turbine sample (router/to-sink.ts): numeric fields as measures, alarms apart. */

@@ -1,6 +1,4 @@
-import { once } from 'node:events'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type WireRequest as HttpRequest, startWireServer, type WireResponse, type WireServer } from '../../support/aws-wire.js'
 
 type Item = Record<string, Record<string, unknown>>
 
@@ -22,30 +20,16 @@ export class DynamoDbWireServer {
   /** Error codes to answer the next requests with, first first (e.g. ProvisionedThroughputExceededException). */
   readonly failNext: string[] = []
   pageSize = 2
-  #server: Server | undefined
   endpoint = ''
+  #wire: WireServer | undefined
 
   async start(): Promise<void> {
-    this.#server = createServer((req, res) => {
-      void this.#handle(req).then(
-        ({ status, body }) => {
-          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `req-${this.requests.length}` })
-          res.end(JSON.stringify(body))
-        },
-        (err: Error) => {
-          res.writeHead(500)
-          res.end(err.message)
-        },
-      )
-    })
-    this.#server.listen(0, '127.0.0.1')
-    await once(this.#server, 'listening')
-    this.endpoint = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    this.#wire = await startWireServer((req) => this.#handle(req))
+    this.endpoint = this.#wire.url
   }
 
   async close(): Promise<void> {
-    this.#server?.closeAllConnections()
-    await new Promise<void>((r) => this.#server?.close(() => r()) ?? r())
+    await this.#wire?.close()
   }
 
   #table(name: string): Map<string, Item> {
@@ -57,14 +41,15 @@ export class DynamoDbWireServer {
     return t
   }
 
-  async #handle(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
-    const chunks: Buffer[] = []
-    for await (const c of req) chunks.push(c as Buffer)
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>
-    const target = String(req.headers['x-amz-target'] ?? '')
+  #handle(req: HttpRequest): WireResponse {
+    const body = JSON.parse(req.body.toString('utf8') || '{}') as Record<string, unknown>
+    const target = req.target ?? ''
     this.requests.push({ target, contentType: req.headers['content-type'], body })
-    const error = (code: string, message: string) => ({
+    // DynamoDB speaks JSON 1.0 (the shared server's default content type is JSON 1.1).
+    const json = (out: unknown): WireResponse => ({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: out })
+    const error = (code: string, message: string): WireResponse => ({
       status: 400,
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
       body: { __type: `com.amazonaws.dynamodb.v20120810#${code}`, message },
     })
     const forced = this.failNext.shift()
@@ -74,28 +59,25 @@ export class DynamoDbWireServer {
     switch (target) {
       case 'DynamoDB_20120810.GetItem': {
         const item = table.get(keyOf(body['Key'] as Item))
-        return { status: 200, body: item ? { Item: item } : {} }
+        return json(item ? { Item: item } : {})
       }
       case 'DynamoDB_20120810.PutItem': {
         const item = body['Item'] as Item
         if (!item['DeviceId']?.['S']) return error('ValidationException', 'One of the required keys was not given a value')
         table.set(keyOf(item), item)
-        return { status: 200, body: {} }
+        return json({})
       }
       case 'DynamoDB_20120810.Scan': {
         const keys = [...table.keys()].sort()
         const start = body['ExclusiveStartKey'] ? keys.indexOf(keyOf(body['ExclusiveStartKey'] as Item)) + 1 : 0
         const page = keys.slice(start, start + this.pageSize)
         const more = start + this.pageSize < keys.length
-        return {
-          status: 200,
-          body: {
-            Items: page.map((k) => table.get(k)),
-            Count: page.length,
-            ScannedCount: page.length,
-            ...(more ? { LastEvaluatedKey: { DeviceId: { S: page[page.length - 1] } } } : {}),
-          },
-        }
+        return json({
+          Items: page.map((k) => table.get(k)),
+          Count: page.length,
+          ScannedCount: page.length,
+          ...(more ? { LastEvaluatedKey: { DeviceId: { S: page[page.length - 1] } } } : {}),
+        })
       }
       default:
         return error('UnknownOperationException', `unknown operation ${target}`)

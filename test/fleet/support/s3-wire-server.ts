@@ -1,13 +1,6 @@
-import { once } from 'node:events'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { startWireServer, type WireRequest, type WireResponse, type WireServer } from '../../support/aws-wire.js'
 
-export interface S3WireRequest {
-  readonly method: string
-  readonly path: string
-  readonly query: URLSearchParams
-  readonly headers: IncomingMessage['headers']
-}
+export type S3WireRequest = WireRequest
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
@@ -31,42 +24,29 @@ function decodeAwsChunked(raw: Buffer): Buffer {
  * IsTruncated and NextContinuationToken).
  */
 export class S3WireServer {
-  readonly requests: S3WireRequest[] = []
   readonly objects = new Map<string, { body: Buffer; contentType: string | undefined }>()
   readonly failNext: { status: number; code: string }[] = []
   maxKeys = 2
   endpoint = ''
-  #server: Server | undefined
+
+  #wire: WireServer | undefined
+
+  get requests(): readonly S3WireRequest[] {
+    return this.#wire?.requests ?? []
+  }
 
   async start(): Promise<void> {
-    this.#server = createServer((req, res) => {
-      void this.#handle(req).then(
-        ({ status, body, headers }) => {
-          res.writeHead(status, { 'x-amz-request-id': `r${this.requests.length}`, ...headers })
-          res.end(body)
-        },
-        (err: Error) => {
-          res.writeHead(500)
-          res.end(err.message)
-        },
-      )
-    })
-    this.#server.listen(0, '127.0.0.1')
-    await once(this.#server, 'listening')
-    this.endpoint = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    this.#wire = await startWireServer((req) => this.#handle(req))
+    this.endpoint = this.#wire.url
   }
 
   async close(): Promise<void> {
-    this.#server?.closeAllConnections()
-    await new Promise<void>((r) => this.#server?.close(() => r()) ?? r())
+    await this.#wire?.close()
   }
 
-  async #handle(req: IncomingMessage): Promise<{ status: number; body: string | Buffer; headers?: Record<string, string> }> {
-    const url = new URL(req.url ?? '/', 'http://x')
-    const chunks: Buffer[] = []
-    for await (const c of req) chunks.push(c as Buffer)
-    let raw = Buffer.concat(chunks)
-    this.requests.push({ method: req.method ?? '', path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers })
+  #handle(req: WireRequest): WireResponse {
+    const url = { pathname: req.path, searchParams: req.query }
+    let raw = req.body
     const xmlError = (status: number, code: string, message: string) => ({
       status,
       headers: { 'content-type': 'application/xml' },
@@ -74,7 +54,7 @@ export class S3WireServer {
     })
     const forced = this.failNext.shift()
     if (forced) return xmlError(forced.status, forced.code, 'forced by the test')
-    const [, bucket, ...rest] = decodeURIComponent(url.pathname).split('/')
+    const [, bucket, ...rest] = url.pathname.split('/')
     const key = rest.join('/')
     const id = `${bucket}/${key}`
     if (req.method === 'PUT' && key) {

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { awsJsonError, startWireServer, testCredentials, type WireServer } from './aws-wire.js'
+import { awsJsonError, startWireServer, testCredentials, type WireServer } from '../../support/aws-wire.js'
 
 type AttributeValue = { S?: string; N?: string }
 type Item = Record<string, AttributeValue>

@@ -1,5 +1,5 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose'
-import { awsJsonError, startWireServer, testCredentials, type WireRequest, type WireServer } from './aws-wire.js'
+import { awsJsonError, startWireServer, testCredentials, type WireRequest, type WireServer } from '../../support/aws-wire.js'
 
 export interface FirehoseWire {
   readonly server: WireServer

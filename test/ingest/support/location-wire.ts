@@ -1,5 +1,5 @@
 import { LocationClient } from '@aws-sdk/client-location'
-import { restJsonError, startWireServer, testCredentials, type WireServer } from './aws-wire.js'
+import { restJsonError, startWireServer, testCredentials, type WireServer } from '../../support/aws-wire.js'
 
 interface Update {
   DeviceId: string

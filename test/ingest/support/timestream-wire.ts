@@ -1,5 +1,5 @@
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write'
-import { awsJsonError, startWireServer, testCredentials, type WireServer } from './aws-wire.js'
+import { awsJsonError, startWireServer, testCredentials, type WireServer } from '../../support/aws-wire.js'
 
 export interface WireTimestreamRecord {
   Dimensions?: Array<{ Name: string; Value: string }>

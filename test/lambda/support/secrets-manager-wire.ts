@@ -1,4 +1,4 @@
-import { awsJsonError, startWireServer, type WireServer } from '../../ingest/support/aws-wire.js'
+import { awsJsonError, startWireServer, type WireServer } from '../../support/aws-wire.js'
 
 export interface SecretsManagerWire {
   readonly server: WireServer

@@ -1,5 +1,5 @@
-import { awsJsonError, startWireServer, type WireServer } from '../../ingest/support/aws-wire.js'
 import type { StoredRecord } from '../../ingest/support/timestream-wire.js'
+import { awsJsonError, startWireServer, type WireServer } from '../../support/aws-wire.js'
 
 export interface TimestreamQueryWire {
   readonly server: WireServer
