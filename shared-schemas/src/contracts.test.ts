@@ -20,6 +20,16 @@ import { KinesisIngestRecord } from './routing.js'
 import { DeckSimulationRequest, ExecuteRequest, UploadResultsRequest } from './simulation.js'
 import { createValidator } from './validate.js'
 
+/** The input transformer's output for one position, which the enriched object extends. */
+const transformedEvent = {
+  EventType: 'UPDATE',
+  TrackerName: 't',
+  DeviceId: 'vehicle1',
+  SampleTime: '2026-10-01T08:00:00Z',
+  ReceivedTime: '2026-10-01T08:00:01Z',
+  Position: [-0.1, 51.5],
+}
+
 /**
  * The contracts added beside the core ones (schemas.test.ts): IoT Jobs MQTT messages, job creation, fleet
  * records, zones, the Kinesis ingest record, dispatch requests. A valid example passes; an invalid one fails with
@@ -88,12 +98,7 @@ const cases: Array<{ name: string; schema: TSchema; valid: unknown; invalid: Arr
     name: 'EnrichedPositionEvent',
     schema: EnrichedPositionEvent,
     valid: {
-      EventType: 'UPDATE',
-      TrackerName: 't',
-      DeviceId: 'vehicle1',
-      SampleTime: '2026-10-01T08:00:00Z',
-      ReceivedTime: '2026-10-01T08:00:01Z',
-      Position: [-0.1, 51.5],
+      ...transformedEvent,
       MeetsEmissionStandards: null,
       Mileage: null,
       PurchaseDate: null,
@@ -101,12 +106,7 @@ const cases: Array<{ name: string; schema: TSchema; valid: unknown; invalid: Arr
     invalid: [
       [
         {
-          EventType: 'UPDATE',
-          TrackerName: 't',
-          DeviceId: 'vehicle1',
-          SampleTime: '2026-10-01T08:00:00Z',
-          ReceivedTime: '2026-10-01T08:00:01Z',
-          Position: [-0.1, 51.5],
+          ...transformedEvent,
           MeetsEmissionStandards: true,
           Mileage: -5,
           PurchaseDate: null,
