@@ -11,7 +11,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: nodeConditions, externalConditions: ['@edgetwin/source'] } },
   test: {
     include: ['*/src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', '**/cdk.out/**'],
+    exclude: ['**/node_modules/**', '**/dist/**', '**/cdk.out/**', '**/*.soak.test.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
