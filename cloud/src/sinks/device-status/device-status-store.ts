@@ -5,5 +5,7 @@ import type { SinkWriteResult } from '../sink-result.js'
 export interface DeviceStatusStore {
   record(reports: readonly HealthReport[]): Promise<SinkWriteResult>
   get(deviceId: string): Promise<HealthReport | undefined>
+  /** Every device's latest report, by deviceId (the console's device list); adapters that cannot scan cheaply omit it. */
+  list?(): Promise<HealthReport[]>
   close(): Promise<void>
 }

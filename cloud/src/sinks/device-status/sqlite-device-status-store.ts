@@ -9,6 +9,7 @@ export function createSqliteDeviceStatusStore(db: Database): DeviceStatusStore {
   const upsert = db.prepare(`INSERT INTO device_status (device_id, time, report) VALUES (?, ?, ?)
     ON CONFLICT (device_id) DO UPDATE SET time = excluded.time, report = excluded.report WHERE excluded.time > device_status.time`)
   const select = db.prepare('SELECT report FROM device_status WHERE device_id = ?')
+  const selectAll = db.prepare('SELECT report FROM device_status ORDER BY device_id')
   const writeAll = db.transaction((reports: readonly HealthReport[]) => {
     for (const r of reports) upsert.run(r.deviceId, r.time, JSON.stringify(r))
   })
@@ -20,6 +21,9 @@ export function createSqliteDeviceStatusStore(db: Database): DeviceStatusStore {
     async get(deviceId) {
       const row = select.get(deviceId) as { report: string } | undefined
       return row ? (JSON.parse(row.report) as HealthReport) : undefined
+    },
+    async list() {
+      return (selectAll.all() as { report: string }[]).map((row) => JSON.parse(row.report) as HealthReport)
     },
     async close() {},
   }

@@ -60,6 +60,10 @@ export function createLocalPositionTracker(options: LocalPositionTrackerOptions)
   const historyStmt = db.prepare(
     `SELECT * FROM tracker_positions WHERE tracker = ? AND device_id = ? AND sample_time >= ? AND sample_time < ? ORDER BY sample_time, rowid`,
   )
+  const latestStmt = db.prepare(
+    `SELECT * FROM tracker_positions WHERE rowid IN (SELECT MAX(rowid) FROM tracker_positions WHERE tracker = ? GROUP BY device_id)
+     ORDER BY device_id`,
+  )
   // The tracker is the only writer of its rows, so the last stored position can be cached.
   const last = new Map<string, readonly [number, number]>()
   const lastStored = (deviceId: string): readonly [number, number] | undefined => {
@@ -105,6 +109,9 @@ export function createLocalPositionTracker(options: LocalPositionTrackerOptions)
     async history(query: PositionHistoryQuery) {
       const rows = historyStmt.all(trackerName, query.deviceId, query.from ?? '', query.to ?? '9999') as Row[]
       return rows.map(toStored)
+    },
+    async latest() {
+      return (latestStmt.all(trackerName) as Row[]).map(toStored)
     },
     async close() {},
   }

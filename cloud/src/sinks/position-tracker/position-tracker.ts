@@ -38,5 +38,7 @@ export interface PositionTracker {
   update(updates: readonly DevicePositionUpdate[]): Promise<SinkWriteResult>
   /** Stored positions of one device, oldest first. */
   history(query: PositionHistoryQuery): Promise<StoredDevicePosition[]>
+  /** The last stored position of every device, by deviceId (as Amazon Location's ListDevicePositions); optional. */
+  latest?(): Promise<StoredDevicePosition[]>
   close(): Promise<void>
 }
