@@ -9,8 +9,11 @@ export type AcceptResult = { readonly seq: number } | { readonly seq: null; read
 
 export interface EncodedRecord {
   readonly stream: StreamName
+  /** The record's JSON text: exactly what is stored and sent. */
   readonly data: string
   readonly bytes: number
+  /** `data` parsed back: the form that was validated (never the caller's object, which may differ from it). */
+  readonly value: unknown
 }
 
 function describe(errors: readonly FieldError[]): string {
@@ -20,24 +23,52 @@ function describe(errors: readonly FieldError[]): string {
     .join('; ')
 }
 
-/**
- * Validates `record` against its stream's shared schema and serialises it. Throws AGENT_UNKNOWN_STREAM,
- * AGENT_INVALID_RECORD (naming the fields) or AGENT_RECORD_TOO_LARGE (a record that could never be sent).
- */
-export function encodeRecord(stream: unknown, record: unknown, maxRecordBytes: number): EncodedRecord {
+/** Throws AGENT_UNKNOWN_STREAM unless `stream` is one of the shared STREAMS. */
+export function checkStream(stream: unknown): StreamName {
   if (typeof stream !== 'string' || !(STREAMS as readonly string[]).includes(stream)) {
     throw new AgentError('AGENT_UNKNOWN_STREAM', `stream '${String(stream).slice(0, 64)}' is not one of ${STREAMS.join(', ')}`)
   }
-  const s = stream as StreamName
-  const validator = recordValidators[s]
-  if (!validator.check(record)) {
-    throw new AgentError('AGENT_INVALID_RECORD', `invalid ${s} record: ${describe(validator.errors(record))}`)
-  }
-  const data = JSON.stringify(record)
+  return stream as StreamName
+}
+
+/**
+ * Serialises `record` once, then validates the parsed serialisation against its stream's shared schema, so what
+ * is stored is what was validated: a `toJSON` method, a getter or a Proxy cannot make the stored text differ from
+ * the checked value. Throws AGENT_UNKNOWN_STREAM, AGENT_INVALID_RECORD (naming the fields, or why the value
+ * cannot be serialised) or AGENT_RECORD_TOO_LARGE (a record that could never be sent).
+ */
+export function encodeRecord(stream: unknown, record: unknown, maxRecordBytes: number): EncodedRecord {
+  const s = checkStream(stream)
+  const data = serialise(s, record)
   // Records are JSON; only non-ASCII text needs the slower exact byte count.
   const bytes = /[^\x00-\x7f]/.test(data) ? Buffer.byteLength(data) : data.length
   if (bytes > maxRecordBytes) {
     throw new AgentError('AGENT_RECORD_TOO_LARGE', `${s} record of ${bytes} bytes exceeds the limit of ${maxRecordBytes} bytes`)
   }
-  return { stream: s, data, bytes }
+  const value: unknown = JSON.parse(data)
+  const validator = recordValidators[s]
+  if (!validator.check(value)) {
+    throw new AgentError('AGENT_INVALID_RECORD', `invalid ${s} record: ${describe(validator.errors(value))}`)
+  }
+  return { stream: s, data, bytes, value }
+}
+
+/** The record's JSON form as a plain value (for checks that must not touch the caller's object, e.g. residency). */
+export function plainValue(stream: StreamName, record: unknown): unknown {
+  return JSON.parse(serialise(stream, record))
+}
+
+function serialise(stream: StreamName, record: unknown): string {
+  let data: string | undefined
+  try {
+    data = JSON.stringify(record)
+  } catch (err) {
+    // A throwing getter or toJSON, a throwing or revoked Proxy, a cycle, a BigInt: the caller's bug, coded.
+    const why = String((err as Error)?.message ?? err).slice(0, 200)
+    throw new AgentError('AGENT_INVALID_RECORD', `invalid ${stream} record: it cannot be serialised as JSON (${why})`, { cause: err })
+  }
+  if (typeof data !== 'string') {
+    throw new AgentError('AGENT_INVALID_RECORD', `invalid ${stream} record: a ${typeof record} has no JSON form; an object is required`)
+  }
+  return data
 }

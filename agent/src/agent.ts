@@ -8,11 +8,11 @@ import {
   type VehiclePosition,
 } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
-import { type AcceptResult, encodeRecord } from './accept.js'
+import { type AcceptResult, checkStream, encodeRecord, plainValue } from './accept.js'
 import { parseAgentConfig, resolveBrokerPassword } from './config/load-config.js'
 import { AgentError, isAgentError } from './errors.js'
 import { AGENT_EXTENSIONS, type AgentExtension, type AgentHost, type ControllerParametersView } from './extensions.js'
-import { PositionFilter } from './filters/distance-filter.js'
+import { POSITION_FILTER_STATE_KEY, PositionFilter } from './filters/distance-filter.js'
 import { createResidencyAdmission, type ResidencyAdmission } from './gateway/admission.js'
 import { LastError, newCounters } from './health/counters.js'
 import { buildHealthReport, buildWillPayload } from './health/health-report.js'
@@ -120,6 +120,8 @@ class EdgeAgent implements Agent {
       ...(this.deps.outbox?.maxPageCount ? { maxPageCount: this.deps.outbox.maxPageCount } : {}),
     })
     this.log.info({ path: this.outbox.path, queued: this.outbox.depth() }, 'outbox opened')
+    const lastKept = this.positionFilter && this.outbox.readState(POSITION_FILTER_STATE_KEY)
+    if (lastKept) this.positionFilter!.restore(JSON.parse(lastKept) as VehiclePosition)
     this.committer = new GroupCommitter(
       this.outbox,
       { maxRecords: c.outbox.groupCommitMaxRecords, maxDelayMs: c.outbox.groupCommitMaxDelayMs },
@@ -177,16 +179,17 @@ class EdgeAgent implements Agent {
         `agent is ${this.state}`,
       )
     }
-    if (this.residency) {
-      const admitted = this.residency.admit(stream, record)
-      if (admitted.denied) {
-        this.counters.filtered++
-        return { seq: null, filtered: 'residency' }
-      }
-      record = admitted.record
-    }
     let encoded: ReturnType<typeof encodeRecord>
     try {
+      if (this.residency) {
+        // The policy reads the record's JSON form, never the caller's object (getters, toJSON, Proxies).
+        const admitted = this.residency.admit(stream, plainValue(checkStream(stream), record))
+        if (admitted.denied) {
+          this.counters.filtered++
+          return { seq: null, filtered: 'residency' }
+        }
+        record = admitted.record
+      }
       encoded = encodeRecord(stream, record, this.maxRecordBytes)
     } catch (err) {
       this.counters.rejected++
@@ -194,7 +197,7 @@ class EdgeAgent implements Agent {
     }
     let kept: { position: VehiclePosition; previous: VehiclePosition | undefined } | undefined
     if (encoded.stream === 'position' && this.positionFilter) {
-      const position = record as VehiclePosition
+      const position = encoded.value as VehiclePosition
       const d = this.positionFilter.decide(position)
       if (!d.keep) {
         this.counters.filtered++
@@ -204,7 +207,9 @@ class EdgeAgent implements Agent {
     }
     let seq: number
     try {
-      seq = await this.committer!.insert(encoded.stream, encoded.data, encoded.bytes)
+      // The filter's last kept position commits with the record, so a restart filters exactly as before it.
+      const state = kept ? { key: POSITION_FILTER_STATE_KEY, value: encoded.data } : undefined
+      seq = await this.committer!.insert(encoded.stream, encoded.data, encoded.bytes, state)
     } catch (err) {
       if (kept) this.positionFilter!.revert(kept.position, kept.previous)
       this.counters.rejected++
@@ -212,7 +217,7 @@ class EdgeAgent implements Agent {
       throw err
     }
     this.counters.accepted++
-    for (const l of this.acceptedListeners) l(encoded.stream, record, seq)
+    for (const l of this.acceptedListeners) l(encoded.stream, encoded.value, seq)
     return { seq }
   }
 

@@ -46,3 +46,30 @@ describe('vehicle profile', () => {
     }
   })
 })
+
+describe('vehicle profile across a restart', () => {
+  it('filters against the last kept position stored in the outbox, not from scratch', async () => {
+    const tmp = tempDir()
+    const url = `mqtt://127.0.0.1:${await freePort()}`
+    const config = agentConfig(url, tmp.dir, { deviceId: 'van-2', kind: 'vehicle', vehicle: { distanceFilterM: 30, minIntervalS: 0 } })
+    const first = createAgent(config)
+    await first.start()
+    try {
+      expect(await first.accept('position', fix(0, 0))).toEqual({ seq: 1 })
+      expect(await first.accept('position', fix(1, 40))).toEqual({ seq: 2 })
+      expect(await first.accept('position', fix(2, 50))).toEqual({ seq: null, filtered: 'distance' })
+    } finally {
+      await first.close()
+    }
+    const second = createAgent(config)
+    await second.start()
+    try {
+      // 20 m from the last kept fix (40 m), though 60 m from the one seen last: Location would ignore it.
+      expect(await second.accept('position', fix(3, 60))).toEqual({ seq: null, filtered: 'distance' })
+      expect(await second.accept('position', fix(4, 75))).toEqual({ seq: 3 })
+    } finally {
+      await second.close()
+      tmp.cleanup()
+    }
+  })
+})

@@ -9,7 +9,24 @@ describe('PositionFilter (DistanceBased)', () => {
   it('measures distance on the sphere', () => {
     expect(distanceM(at(-0.1, 51.5), at(-0.1, 51.5 + north(30)))).toBeCloseTo(30, 1)
   })
-  it('keeps the first fix, drops moves of 30 m or less, keeps larger ones', () => {
+  it('keeps a move of exactly the threshold and drops one just under it (Amazon Location ignores less than 30 m)', () => {
+    const a = at(-0.1, 51.5)
+    const b = at(-0.1, 51.5 + north(30))
+    const d = distanceM(a, b)
+    const atThreshold = new PositionFilter({ distanceFilterM: d, minIntervalS: 0 })
+    expect(atThreshold.decide(a).keep).toBe(true)
+    expect(atThreshold.decide(b).keep).toBe(true)
+    const justAbove = new PositionFilter({ distanceFilterM: d * (1 + 1e-12), minIntervalS: 0 })
+    expect(justAbove.decide(a).keep).toBe(true)
+    expect(justAbove.decide(b)).toEqual({ keep: false, reason: 'distance' })
+  })
+  it('resumes from a restored last kept position', () => {
+    const f = new PositionFilter({ distanceFilterM: 30, minIntervalS: 0 })
+    f.restore(at(-0.1, 51.5))
+    expect(f.decide(at(-0.1, 51.5 + north(10))).keep).toBe(false)
+    expect(f.decide(at(-0.1, 51.5 + north(31))).keep).toBe(true)
+  })
+  it('keeps the first fix, drops moves of less than 30 m, keeps larger ones', () => {
     const f = new PositionFilter({ distanceFilterM: 30, minIntervalS: 0 })
     expect(f.decide(at(-0.1, 51.5)).keep).toBe(true)
     expect(f.decide(at(-0.1, 51.5 + north(29))).keep).toBe(false)

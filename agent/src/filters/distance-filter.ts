@@ -18,15 +18,24 @@ export interface PositionFilterOptions {
 
 export type FilterDecision = { keep: true; previous: VehiclePosition | undefined } | { keep: false; reason: 'distance' | 'interval' }
 
+/** Key of the last kept position in the outbox's state table (committed with that position's record). */
+export const POSITION_FILTER_STATE_KEY = 'position-filter.last-kept'
+
 /**
  * Amazon Location's `DistanceBased` position filtering: "ignores location updates where devices have moved less
- * than 30 m" — measured from the last position *kept*, not the last one seen, so slow drift still registers
- * once it adds up. An optional minimum interval between kept positions comes on top.
+ * than 30 m" — so a move of exactly 30 m is kept, as the cloud tracker keeps it (`>= 30`). Measured from the last
+ * position *kept*, not the last one seen, so slow drift still registers once it adds up. An optional minimum
+ * interval between kept positions comes on top.
  */
 export class PositionFilter {
   private last: VehiclePosition | undefined
 
   constructor(private readonly options: PositionFilterOptions) {}
+
+  /** Resumes from the last kept position persisted before a restart. */
+  restore(lastKept: VehiclePosition): void {
+    this.last = lastKept
+  }
 
   decide(position: VehiclePosition): FilterDecision {
     const last = this.last
@@ -35,7 +44,7 @@ export class PositionFilter {
         const dtS = (Date.parse(position.sampleTime) - Date.parse(last.sampleTime)) / 1000
         if (dtS < this.options.minIntervalS) return { keep: false, reason: 'interval' }
       }
-      if (this.options.distanceFilterM > 0 && distanceM(last, position) <= this.options.distanceFilterM) {
+      if (this.options.distanceFilterM > 0 && distanceM(last, position) < this.options.distanceFilterM) {
         return { keep: false, reason: 'distance' }
       }
     }

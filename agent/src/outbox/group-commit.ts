@@ -38,9 +38,9 @@ export class GroupCommitter {
   ) {}
 
   /** Resolves with the record's sequence number once its transaction has committed. */
-  insert(stream: StreamName, data: string, bytes: number): Promise<number> {
+  insert(stream: StreamName, data: string, bytes: number, state?: InsertRequest['state']): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ stream, data, bytes, resolve, reject })
+      this.pending.push({ stream, data, bytes, state, resolve, reject })
       if (this.pending.length >= this.options.maxRecords) this.flush()
       else this.schedule()
     })

@@ -24,6 +24,8 @@ export interface InsertRequest {
   readonly stream: StreamName
   readonly data: string
   readonly bytes: number
+  /** Agent state committed together with this record (e.g. the distance filter's last kept position). */
+  readonly state?: { readonly key: string; readonly value: string } | undefined
 }
 
 export interface SeqRange {
@@ -135,6 +137,7 @@ export class SqliteOutbox {
       readRange: db.prepare('SELECT id, data FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id'),
       oldest: db.prepare('SELECT created_ms FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id LIMIT 1').pluck(),
       streamStats: db.prepare('SELECT count(*) AS n, sum(bytes) AS b, max(id) AS maxId FROM outbox WHERE id BETWEEN ? AND ?'),
+      saveState: db.prepare('INSERT INTO agent_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       quarantine: db.prepare(
         'INSERT INTO quarantine (stream, first_seq, last_seq, record_count, reason_code, reason, quarantined_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -192,6 +195,7 @@ export class SqliteOutbox {
       total += req.bytes
       touched.add(req.stream)
       results.push(seq)
+      if (req.state) this.stmt.saveState.run(req.state.key, req.state.value)
     }
     for (const s of touched) this.stmt.saveSeq.run(s, this.nextSeq.get(s))
     return { results, evicted, deleted }
@@ -319,6 +323,12 @@ export class SqliteOutbox {
       reasonCode: r.reason_code,
       reason: r.reason,
     }))
+  }
+
+  /** A value committed with a record (`InsertRequest.state`), or undefined. */
+  readState(key: string): string | undefined {
+    this.assertOpen()
+    return (this.db.prepare('SELECT value FROM agent_state WHERE key = ?').pluck().get(key) as string | undefined) ?? undefined
   }
 
   /** Takes the next sequence number of `stream` without storing a row (the Last Will carries one). */
