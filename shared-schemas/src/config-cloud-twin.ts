@@ -41,9 +41,23 @@ export const CloudTwinConfig = Type.Object(
         engine: Type.Union([Type.Literal('rotor-model'), Type.Literal('openfast')], { default: 'rotor-model' }),
         seeds: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 20, default: [1, 2, 3] }),
         durationS: Type.Number({ exclusiveMinimum: 0, maximum: 7200, default: 600 }),
+        /**
+         * Solver time step sent with every run (s). Absent: the engine's own default, stated in the request and the
+         * provenance all the same (rotor-model 0.01 s; the shipped OpenFAST deck's DT, 0.00625 s).
+         */
+        dtS: Type.Optional(Type.Number({ minimum: 0.001, maximum: 0.1 })),
+        /** Output time step sent with every run (s); the post-processing reads the `.out` at this step. */
+        outputDtS: Type.Number({ minimum: 0.001, maximum: 10, default: 0.05 }),
         maxConcurrent: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
         pollIntervalMs: Type.Integer({ minimum: 10, default: 500 }),
+        /** Whole run, first submission to results, retries of 429/503 answers included. */
         runTimeoutMs: Type.Integer({ minimum: 1000, default: 600_000 }),
+        /**
+         * 429 and 503 answers are retried: after `Retry-After` when the server sends one, otherwise after a capped
+         * exponential backoff with full jitter starting at `retryBaseDelayMs`.
+         */
+        retryBaseDelayMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 250 }),
+        retryMaxDelayMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000 }),
         /** Copy each finished simulation's results to the dispatch server's object store (POST /upload_to_s3). */
         uploadResults: Type.Boolean({ default: true }),
       },

@@ -7,6 +7,7 @@ import { ControllerUpdateJobDocument } from './jobs.js'
 import { LocationDevicePositionEvent, TransformedPositionEvent } from './position-event.js'
 import { SimulationRequest, SimulationStatus } from './simulation.js'
 import { DeviceEvent, GatewayAggregate, HealthReport, TurbineSample, VehiclePosition } from './telemetry.js'
+import { TwinDecisionRecord } from './twin-decision.js'
 import { createValidator } from './validate.js'
 
 /** Compiled validators, one per contract. Compiled once at import. */
@@ -26,6 +27,7 @@ export const validators = {
   SimulationStatus: createValidator(SimulationStatus),
   AgentConfig: createValidator(AgentConfig),
   CloudConfig: createValidator(CloudConfig),
+  TwinDecisionRecord: createValidator(TwinDecisionRecord),
 } as const
 
 /** The validator of the records each stream carries. */
