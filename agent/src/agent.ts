@@ -151,12 +151,20 @@ class EdgeAgent implements Agent {
     if (c.healthIntervalS > 0) this.timers.push(setInterval(() => void this.publishHealth(), c.healthIntervalS * 1000))
     this.state = 'started'
     this.mqtt.start()
-    const host = this.host()
-    for (const factory of AGENT_EXTENSIONS) {
-      const ext = factory(host)
-      if (!ext) continue
-      await ext.start()
-      this.extensions.push(ext)
+    try {
+      const host = this.host()
+      for (const factory of AGENT_EXTENSIONS) {
+        const ext = factory(host)
+        if (!ext) continue
+        await ext.start()
+        this.extensions.push(ext)
+      }
+    } catch (err) {
+      // A failing extension (a missing secret, a loose file mode) fails the whole agent: close what was started
+      // so the MQTT connection and the outbox lock are released and `agent run` exits non-zero.
+      this.log.error({ err }, 'an extension failed to start; closing the agent')
+      await this.close()
+      throw err
     }
   }
 

@@ -305,6 +305,25 @@ export class SqliteOutbox {
     }
   }
 
+  /**
+   * Moves one stored row that can no longer be sent (damaged on disk) into quarantine, its text kept as a JSON
+   * string (it may not be JSON any more). Returns the count moved (0 when the row is gone already).
+   */
+  quarantineDamaged(stream: StreamName, seq: number, reason: string): number {
+    this.assertOpen()
+    try {
+      return this.db.transaction(() => {
+        const row = this.stmt.readRange.get(rowId(stream, seq), rowId(stream, seq)) as { data: string } | undefined
+        if (!row) return 0
+        const records = JSON.stringify([{ seq, damaged: row.data }])
+        this.stmt.quarantine.run(stream, seq, seq, 1, null, reason, this.now(), records)
+        return this.deleteRangeRaw(stream, seq, seq)
+      })()
+    } catch (err) {
+      throw translateSqliteError(err, 'quarantining a damaged row')
+    }
+  }
+
   quarantined(): QuarantineEntry[] {
     return (
       this.db.prepare('SELECT stream, first_seq, last_seq, record_count, reason_code, reason FROM quarantine ORDER BY id').all() as {

@@ -4,9 +4,10 @@ import { AgentError, isAgentError } from '../errors.js'
 import type { HealthCounters } from '../health/counters.js'
 import type { MqttConnection } from '../mqtt/session.js'
 import type { GroupCommitter } from '../outbox/group-commit.js'
-import type { SqliteOutbox } from '../outbox/outbox.js'
+import type { OutboxRow, SqliteOutbox } from '../outbox/outbox.js'
 import { ENVELOPE_OVERHEAD_BYTES, encodeBatch, PER_RECORD_OVERHEAD_BYTES } from './envelope-batch.js'
 import { RateLimiter } from './rate-limiter.js'
+import { damagedRowReason } from './row-check.js'
 
 export interface PublisherOptions {
   readonly deviceId: string
@@ -120,14 +121,7 @@ export class Publisher {
     const { maxRecordsPerBatch, maxBatchBytes } = this.o.config
     for (let i = 0; i < STREAMS.length; i++) {
       const stream = STREAMS[(this.nextStream + i) % STREAMS.length]!
-      const after = this.cursor.get(stream) ?? 0
-      const rows = this.o.outbox.readBatch(
-        stream,
-        after,
-        maxRecordsPerBatch,
-        maxBatchBytes - ENVELOPE_OVERHEAD_BYTES,
-        PER_RECORD_OVERHEAD_BYTES,
-      )
+      const rows = this.readIntactRows(stream, this.cursor.get(stream) ?? 0, maxRecordsPerBatch, maxBatchBytes)
       if (rows.length === 0) continue
       this.nextStream = (this.nextStream + i + 1) % STREAMS.length
       const batch: InflightBatch = {
@@ -153,6 +147,31 @@ export class Publisher {
       return batch
     }
     return undefined
+  }
+
+  /**
+   * The next rows of `stream`, each checked as it is read back: a row damaged on disk is quarantined (counted)
+   * instead of sent, so it cannot make the cloud refuse the good records batched with it.
+   */
+  private readIntactRows(stream: StreamName, afterSeq: number, maxRecords: number, maxBatchBytes: number): OutboxRow[] {
+    for (;;) {
+      const rows = this.o.outbox.readBatch(stream, afterSeq, maxRecords, maxBatchBytes - ENVELOPE_OVERHEAD_BYTES, PER_RECORD_OVERHEAD_BYTES)
+      let intact: OutboxRow[] | undefined
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!
+        const reason = damagedRowReason(stream, row.data)
+        if (reason === undefined) {
+          intact?.push(row)
+          continue
+        }
+        intact ??= rows.slice(0, i)
+        this.o.counters.quarantined += this.o.outbox.quarantineDamaged(stream, row.seq, reason)
+        this.o.onError(new AgentError('AGENT_ROW_DAMAGED', `${stream} seq ${row.seq} quarantined: ${reason}`))
+        this.o.logger.error({ stream, seq: row.seq, reason }, 'damaged outbox row quarantined')
+      }
+      // All damaged: they are gone now, read on.
+      if (intact === undefined || intact.length > 0 || rows.length === 0) return intact ?? rows
+    }
   }
 
   private send(batch: InflightBatch, payload: Buffer): void {
