@@ -25,11 +25,46 @@ export const StreamName = Type.Union([
 ])
 export type StreamName = Static<typeof StreamName>
 
-/** ISO-8601 timestamp in UTC with a `Z`, millisecond precision optional. */
+/**
+ * The shape of a UTC timestamp: hours 00-23, minutes and seconds 00-59 (no leap second: `Date.parse` and every
+ * store downstream refuse `:60`), fraction optional, `Z`. The calendar (no 2026-02-30) is checked by the
+ * `date-time` format (RFC 3339 §5.6, which also enforces month lengths and leap years).
+ */
+export const ISO_TIMESTAMP_PATTERN = '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?Z$'
+const isoTimestampRegExp = new RegExp(ISO_TIMESTAMP_PATTERN)
+
+/** ISO-8601 timestamp in UTC with a `Z`, a real calendar date and time of day, fraction optional. */
 export const IsoTimestamp = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$',
+  pattern: ISO_TIMESTAMP_PATTERN,
+  format: 'date-time',
+  description: 'UTC time YYYY-MM-DDThh:mm:ss[.fff]Z on a real calendar day, hour 00-23, second 00-59',
 })
 export type IsoTimestamp = Static<typeof IsoTimestamp>
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/**
+ * Why `value` is not an IsoTimestamp (undefined when it is one), naming the part that is wrong, e.g.
+ * `day 30 does not exist in 2026-02` or `hour 24 is not 00-23`. Used in validation messages and by readers
+ * that must skip, not fail on, a stored value written before the check existed.
+ */
+export function isoTimestampProblem(value: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/.exec(value)
+  if (!m) return `'${value.slice(0, 40)}' is not YYYY-MM-DDThh:mm:ss[.fff]Z`
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  if (month < 1 || month > 12) return `month ${m[2]} is not 01-12`
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!
+  if (day < 1 || day > days) return `day ${m[3]} does not exist in ${m[1]}-${m[2]} (01-${days})`
+  if (hour > 23) return `hour ${m[4]} is not 00-23`
+  if (minute > 59) return `minute ${m[5]} is not 00-59`
+  if (second > 59) return `second ${m[6]} is not 00-59`
+  return isoTimestampRegExp.test(value) ? undefined : `'${value.slice(0, 40)}' is not a UTC timestamp`
+}
+
+export function isIsoTimestamp(value: string): boolean {
+  return isoTimestampProblem(value) === undefined
+}
 
 export function isDeviceId(value: string): boolean {
   return thingNameRegExp.test(value)

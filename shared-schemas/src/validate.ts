@@ -1,6 +1,7 @@
 import type { Static, TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { type FieldError, SchemaError } from './errors.js'
+import { ISO_TIMESTAMP_PATTERN, isoTimestampProblem } from './ids.js'
 
 /** A compiled validator for one schema: `check` is the fast path, `parse` throws a SchemaError naming each field. */
 export interface Validator<T extends TSchema> {
@@ -13,7 +14,34 @@ export interface Validator<T extends TSchema> {
 
 const MAX_REPORTED_ERRORS = 10
 
-function describe(error: { instancePath: string; message: string; keyword: string; params: unknown }): FieldError {
+/** The value a JSON pointer names inside `root` (for messages that quote the offending value). */
+function valueAt(root: unknown, pointer: string): unknown {
+  let v = root
+  for (const raw of pointer.split('/').slice(1)) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<string, unknown>)[raw.replaceAll('~1', '/').replaceAll('~0', '~')]
+  }
+  return v
+}
+
+/** A timestamp field failed its pattern or its date-time format: say which part of it is impossible. */
+function timestampError(error: { instancePath: string; keyword: string; params: unknown }, root: unknown): FieldError | undefined {
+  const params = error.params as { format?: string; pattern?: string }
+  const isTimestamp =
+    (error.keyword === 'format' && params.format === 'date-time') ||
+    (error.keyword === 'pattern' && params.pattern === ISO_TIMESTAMP_PATTERN)
+  if (!isTimestamp) return undefined
+  const value = valueAt(root, error.instancePath)
+  const problem = typeof value === 'string' ? isoTimestampProblem(value) : undefined
+  return {
+    path: error.instancePath,
+    message: `'${String(value).slice(0, 40)}' is not a real UTC time YYYY-MM-DDThh:mm:ss[.fff]Z${problem ? `: ${problem}` : ''}`,
+  }
+}
+
+function describe(error: { instancePath: string; message: string; keyword: string; params: unknown }, root: unknown): FieldError {
+  const timestamp = timestampError(error, root)
+  if (timestamp) return timestamp
   let path = error.instancePath
   // additionalProperties errors point at the parent; name the unknown key itself.
   if (error.keyword === 'additionalProperties') {
@@ -48,7 +76,10 @@ export function createValidator<T extends TSchema>(schema: T, name = (schema as 
     for (const e of get().Errors(value) as Iterable<{ instancePath: string; message: string; keyword: string; params: unknown }>) {
       // 'schema is false' is the per-key twin of an additionalProperties error; keep the one that names the key.
       if (e.keyword === 'boolean') continue
-      out.push(describe(e))
+      const described = describe(e, value)
+      // A bad timestamp fails both its pattern and its format; one message for it is enough.
+      if (out.some((o) => o.path === described.path && o.message === described.message)) continue
+      out.push(described)
       if (out.length >= MAX_REPORTED_ERRORS) break
     }
     return out

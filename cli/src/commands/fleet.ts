@@ -85,6 +85,12 @@ async function readRows(config: Readonly<CloudConfig>, source: 'archive' | 'obje
   return collect(readArchivePositions(join(config.dataDir, 'objects'), fleet.archivePrefix, stats))
 }
 
+/** Rows a report could not read (unparsable, or a sample time that is no real instant) are counted, never fatal. */
+function reportSkipped(stats: ReadStats, badTimes: number): void {
+  const skipped = stats.skipped + badTimes
+  if (skipped > 0) process.stderr.write(`edgetwin: skipped ${skipped} unreadable rows of ${stats.rows + stats.skipped}\n`)
+}
+
 /** `edgetwin fleet maintenance set|list` and `edgetwin fleet report days-in-zone|replacement`. */
 export function registerFleetCommands(program: Command): void {
   const fleet = program.command('fleet').description('vehicle fleets: maintenance records and zone reports')
@@ -134,13 +140,15 @@ export function registerFleetCommands(program: Command): void {
       const stats: ReadStats = { files: 0, rows: 0, skipped: 0 }
       const rows = await readRows(config, o.source, stats)
       const zone = o.zone ? loadZoneFile(o.zone) : config.fleet.zoneFile ? loadZoneFile(at(config, config.fleet.zoneFile)) : defaultZone()
+      const skipped = { count: 0 }
       const result = daysInZoneReport(rows, zone, {
         range: parseDayRange(o.from, o.to),
         dailyFee: o.fee,
         timeZone: o.timeZone ?? config.fleet.chargingTimeZone,
+        skipped,
       })
       process.stdout.write(`${formatDaysInZone(result, o.format)}\n`)
-      if (stats.skipped > 0) process.stderr.write(`edgetwin: skipped ${stats.skipped} unreadable rows of ${stats.rows + stats.skipped}\n`)
+      reportSkipped(stats, skipped.count)
     })
   reportOptions(
     report.command('replacement').description('vehicles missing the emission standards, highest mileage per year first'),
@@ -153,10 +161,13 @@ export function registerFleetCommands(program: Command): void {
       readEnrichedPositions(createLocalObjectStore(at(config, config.fleet.objects.root)), config.fleet.objects.prefix, stats),
     )
     const zone = o.zone ? loadZoneFile(o.zone) : config.fleet.zoneFile ? loadZoneFile(at(config, config.fleet.zoneFile)) : defaultZone()
+    const skipped = { count: 0 }
     const result = replacementReport(rows, zone, {
       range: parseDayRange(o.from, o.to),
       timeZone: o.timeZone ?? config.fleet.chargingTimeZone,
+      skipped,
     })
     process.stdout.write(`${formatReplacement(result, o.format)}\n`)
+    reportSkipped(stats, skipped.count)
   })
 }

@@ -1,3 +1,4 @@
+import { isIsoTimestamp } from '@edgetwin/shared-schemas'
 import { DateTime, IANAZone } from 'luxon'
 import { FleetError } from '../fleet/errors.js'
 
@@ -15,9 +16,16 @@ export function assertTimeZone(timeZone: string): void {
  * 00:30 BST on 2 July, so it counts for 2026-07-02 in Europe/London; Athena's `DATE(sampletime)` says 07-01.
  */
 export function chargingDay(sampleTime: string, timeZone = DEFAULT_CHARGING_TIME_ZONE): string {
+  const day = chargingDayOrUndefined(sampleTime, timeZone)
+  if (day === undefined) throw new FleetError('CLOUD_REPORT_INVALID', `sample time '${sampleTime}' is not an ISO-8601 timestamp`)
+  return day
+}
+
+/** The charging day, or undefined for a sample time that is no real instant (2026-02-30, T24:00, :60). */
+export function chargingDayOrUndefined(sampleTime: string, timeZone = DEFAULT_CHARGING_TIME_ZONE): string | undefined {
+  if (!isIsoTimestamp(sampleTime)) return undefined
   const dt = DateTime.fromISO(sampleTime, { zone: 'utc' })
-  if (!dt.isValid) throw new FleetError('CLOUD_REPORT_INVALID', `sample time '${sampleTime}' is not an ISO-8601 timestamp`)
-  return dt.setZone(timeZone).toISODate()!
+  return dt.isValid ? (dt.setZone(timeZone).toISODate() ?? undefined) : undefined
 }
 
 /** The UTC date of a sample time, as Athena's `DATE(sampletime)` counts it. */

@@ -37,6 +37,31 @@ describe('days-in-zone report', () => {
     const utc = daysInZoneReport(rows, zone, { range: parseDayRange('2026-07-01', '2026-07-31'), dailyFee: 12.5, timeZone: 'UTC' })
     expect(utc[0]).toMatchObject({ deviceId: 'a', daysInZone: 1 })
   })
+
+  it('skips and counts rows whose sample time is no real instant instead of failing the report', () => {
+    const rows = [
+      { deviceId: 'a', sampleTime: '2026-07-01T08:00:00Z', ...IN },
+      { deviceId: 'a', sampleTime: '2026-02-30T10:00:00Z', ...IN },
+      { deviceId: 'a', sampleTime: '2026-07-02T24:00:00Z', ...IN },
+      { deviceId: 'b', sampleTime: '2026-07-02T10:00:60Z', ...IN },
+      { deviceId: 'c', sampleTime: '2026-07-03T08:00:00Z', ...IN },
+    ]
+    const skipped = { count: 0 }
+    const report = daysInZoneReport(rows, zone, { range: parseDayRange('2026-07-01', '2026-07-31'), dailyFee: 10, skipped })
+    expect(report).toEqual([
+      { deviceId: 'a', daysInZone: 1, charges: 10, days: ['2026-07-01'] },
+      { deviceId: 'c', daysInZone: 1, charges: 10, days: ['2026-07-03'] },
+    ])
+    expect(skipped.count).toBe(3)
+    const enriched = rows.map((r) => ({ ...r, meetsEmissionStandards: false, mileage: 1000, purchaseDate: '2020-01-01' }))
+    const replacement = { count: 0 }
+    const out = replacementReport(enriched, zone, { range: parseDayRange('2026-07-01', '2026-07-31'), skipped: replacement })
+    expect(out.map((r) => [r.deviceId, r.daysInZone])).toEqual([
+      ['a', 1],
+      ['c', 1],
+    ])
+    expect(replacement.count).toBe(3)
+  })
 })
 
 describe('replacement report', () => {

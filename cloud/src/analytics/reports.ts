@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import { FleetError } from '../fleet/errors.js'
-import { chargingDay, type DayRange, DEFAULT_CHARGING_TIME_ZONE } from './charging-day.js'
+import { chargingDayOrUndefined, type DayRange, DEFAULT_CHARGING_TIME_ZONE } from './charging-day.js'
 import type { Zone } from './zone.js'
 
 /** One position, whichever storage it was read from. */
@@ -22,6 +22,17 @@ export interface ReportOptions {
   readonly range: DayRange
   /** @default 'Europe/London' */
   readonly timeZone?: string
+  /**
+   * Counts rows the report could not use (a sample time that is no real instant, e.g. 2026-02-30 stored before
+   * timestamps were checked at the boundary). One such row is skipped and counted; it never fails the report.
+   */
+  readonly skipped?: { count: number }
+}
+
+function dayOf(row: PositionRow, timeZone: string, options: ReportOptions): string | undefined {
+  const day = chargingDayOrUndefined(row.sampleTime, timeZone)
+  if (day === undefined && options.skipped) options.skipped.count++
+  return day
 }
 
 export interface DaysInZoneRow {
@@ -38,8 +49,9 @@ export function zoneDaysByDevice(rows: Iterable<PositionRow>, zone: Zone, option
   const { from, to } = options.range
   const byDevice = new Map<string, Set<string>>()
   for (const row of rows) {
+    const day = dayOf(row, timeZone, options)
+    if (day === undefined) continue
     if (!byDevice.has(row.deviceId)) byDevice.set(row.deviceId, new Set())
-    const day = chargingDay(row.sampleTime, timeZone)
     if (day < from || day > to) continue
     if (zone.contains(row.lon, row.lat)) byDevice.get(row.deviceId)!.add(day)
   }
@@ -88,8 +100,8 @@ export function replacementReport(rows: Iterable<EnrichedRow>, zone: Zone, optio
   const vehicles = new Map<string, { purchaseDate: string; mileage: number; days: Set<string> }>()
   for (const row of rows) {
     if (row.meetsEmissionStandards !== false || row.purchaseDate === null || row.mileage === null) continue
-    const day = chargingDay(row.sampleTime, timeZone)
-    if (day < from || day > to) continue
+    const day = dayOf(row, timeZone, options)
+    if (day === undefined || day < from || day > to) continue
     let v = vehicles.get(row.deviceId)
     if (!v) {
       v = { purchaseDate: row.purchaseDate, mileage: row.mileage, days: new Set() }
