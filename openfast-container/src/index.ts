@@ -16,6 +16,7 @@ export type {
 } from '@edgetwin/shared-schemas'
 export { buildApp, DEFAULT_TEMPLATE_DECK_DIR, type DispatchDeps } from './app.js'
 export { type LoadedDispatchConfig, loadDispatchConfig, parseDispatchConfig, RESULTS_PREFIX } from './config.js'
+export { type DeckFileKind, type DeckReference, type DeckWalk, walkDeck } from './deck/deck-walk.js'
 export { type InputFileFormat, readInputValue, setInputValues } from './deck/input-file.js'
 export { prepareParametricDeck, prepareUploadedDeck } from './deck/prepare-deck.js'
 export { type EngineResult, type EngineRun, RESULT_FILES, type SimulationEngine } from './engines/engine.js'

@@ -23,6 +23,8 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
+const SECTION_RULE = /^\s*(-{2,}|={2,})/
+
 function locate(lines: readonly string[], name: string, format: InputFileFormat): Located | undefined {
   const n = escapeRegExp(name)
   const pattern =
@@ -30,6 +32,8 @@ function locate(lines: readonly string[], name: string, format: InputFileFormat)
       ? new RegExp(`^(\\s*)("[^"]*"|\\S+)(\\s+${n}(?:\\s|$).*)$`, 'is')
       : new RegExp(`^(\\s*)(\\S.*?)(\\s+!\\s*${n}(?:\\s|$).*)$`, 's')
   for (let i = 0; i < lines.length; i++) {
+    // Section rules (`---- FURLING ----`, `====== Outputs ====`) are not values, though their second word may be a name.
+    if (SECTION_RULE.test(lines[i])) continue
     const m = pattern.exec(lines[i])
     if (m) return { lineIndex: i, before: m[1], value: m[2], after: m[3] }
   }
@@ -45,6 +49,11 @@ export function readInputValue(text: string, name: string, format: InputFileForm
   const found = locate(text.split('\n'), name, format)
   if (!found) throw missing(name, fileLabel)
   return found.value
+}
+
+/** Whether the file has a value named `name`. */
+export function hasInputValue(text: string, name: string, format: InputFileFormat): boolean {
+  return locate(text.split('\n'), name, format) !== undefined
 }
 
 /** A quoted string value without its quotes (`"DISCON.IN"` → `DISCON.IN`). */

@@ -29,6 +29,40 @@ export interface StoredDeck {
 
 const idPattern = new RegExp(SIMULATION_ID_PATTERN)
 
+/** Names of loadable libraries (`evil.so`, `libx.so.1`, `x.dll`, `x.dylib`): a deck holds input data, never code. */
+const LIBRARY_NAME = /\.(so|dll|dylib)(\.[0-9]+)*$/i
+
+/** Leading bytes of executables and shared objects: ELF, PE ("MZ"), Mach-O (both byte orders, 32/64-bit, universal). */
+const EXECUTABLE_MAGIC = [
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46]),
+  Buffer.from('MZ', 'latin1'),
+  Buffer.from([0xfe, 0xed, 0xfa, 0xce]),
+  Buffer.from([0xfe, 0xed, 0xfa, 0xcf]),
+  Buffer.from([0xce, 0xfa, 0xed, 0xfe]),
+  Buffer.from([0xcf, 0xfa, 0xed, 0xfe]),
+  Buffer.from([0xca, 0xfe, 0xba, 0xbe]),
+]
+
+function refuseCode(name: string, head: Buffer): void {
+  if (EXECUTABLE_MAGIC.some((m) => head.length >= m.length && head.subarray(0, m.length).equals(m))) {
+    throw new DispatchError(
+      'DISPATCH_DECK_INVALID',
+      `file ${JSON.stringify(name)} is an executable or shared object: a deck holds input files only`,
+    )
+  }
+}
+
+/** A name that is another's folder (`Airfoils` and `Airfoils/x.dat`) cannot be both a file and a folder. */
+function refuseFileFolderClash(name: string, names: readonly string[]): void {
+  const clash = names.find((n) => n.startsWith(`${name}/`) || name.startsWith(`${n}/`))
+  if (clash) {
+    throw new DispatchError(
+      'DISPATCH_DECK_INVALID',
+      `files ${JSON.stringify(clash)} and ${JSON.stringify(name)} clash: a path cannot be both a file and a folder`,
+    )
+  }
+}
+
 /**
  * Uploaded OpenFAST decks, one folder per deck under `decksDir`. Every client-supplied file name is checked
  * (`checkDeckFileName`) and every resolved path proven inside the deck folder before a byte is written; a deck
@@ -72,15 +106,29 @@ export class DeckStore {
     let totalBytes = 0
     const limit = this.#o.maxTotalBytes
     for await (const part of files) {
-      const name = checkDeckFileName(part.filename)
+      const name = checkDeckFileName(part.filename ?? '')
       if (names.includes(name)) throw new DispatchError('DISPATCH_DECK_INVALID', `file ${JSON.stringify(name)} appears twice`)
+      if (LIBRARY_NAME.test(name)) {
+        throw new DispatchError('DISPATCH_DECK_INVALID', `file ${JSON.stringify(name)} is a shared library: a deck holds input files only`)
+      }
+      refuseFileFolderClash(name, names)
       if (names.length >= this.#o.maxFiles) {
         throw new DispatchError('DISPATCH_PAYLOAD_TOO_LARGE', `a deck may have at most ${this.#o.maxFiles} files`)
       }
       const target = resolveInside(dir, name)
       await mkdir(dirname(target), { recursive: true })
+      let head = Buffer.alloc(0)
       const counter = new Transform({
         transform(chunk: Buffer, _enc, done) {
+          if (head.length < 4) {
+            head = Buffer.concat([head, chunk]).subarray(0, 4)
+            try {
+              refuseCode(name, head)
+            } catch (err) {
+              done(err as Error)
+              return
+            }
+          }
           totalBytes += chunk.length
           if (totalBytes > limit) done(new DispatchError('DISPATCH_PAYLOAD_TOO_LARGE', `deck upload exceeds ${limit} bytes`))
           else done(null, chunk)
