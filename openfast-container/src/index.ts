@@ -21,6 +21,7 @@ export { type InputFileFormat, readInputValue, setInputValues } from './deck/inp
 export { prepareParametricDeck, prepareUploadedDeck } from './deck/prepare-deck.js'
 export { type EngineResult, type EngineRun, RESULT_FILES, type SimulationEngine } from './engines/engine.js'
 export { createOpenfastEngine, type OpenfastEngineOptions } from './engines/openfast-engine.js'
+export { parseOpenfastProgress } from './engines/openfast-progress.js'
 export { createRotorModelEngine } from './engines/rotor-model-engine.js'
 export { DispatchError, type DispatchErrorCode, isDispatchError } from './errors.js'
 export type { DispatchApp } from './routes/context.js'

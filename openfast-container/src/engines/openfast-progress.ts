@@ -1,9 +1,11 @@
 /**
- * OpenFAST writes `Timestep: <t> of <TMax> seconds.` to stdout every `SttsTime` seconds of simulated time (with a
- * carriage return, overwriting the line on a terminal). Returns the fraction done of the last status in `chunk`.
+ * OpenFAST's status line every `SttsTime` seconds of simulated time (NWTC_Num.f90 `SimStatus`, written with a carriage
+ * return that overwrites it on a terminal): v4.x prints `Time: <t> of <TMax> seconds. Estimated final completion at
+ * hh:mm:ss (in d days).`; v3 and earlier printed `Timestep: <t> of <TMax> seconds.`. Both are parsed.
  */
-const STATUS = /Timestep:\s*([0-9.Ee+-]+)\s+of\s+([0-9.Ee+-]+)\s+seconds/g
+const STATUS = /\b(?:Timestep|Time):\s*([0-9.Ee+-]+)\s+of\s+([0-9.Ee+-]+)\s+seconds/g
 
+/** The fraction done (0-1) of the last status in `chunk`, or undefined when it holds none. */
 export function parseOpenfastProgress(chunk: string): number | undefined {
   let fraction: number | undefined
   for (const m of chunk.matchAll(STATUS)) {
