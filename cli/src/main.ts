@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import { describeError } from './errors.js'
 import { buildProgram } from './program.js'
 
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((err: Error & { code?: string }) => {
-    process.stderr.write(`edgetwin: ${err.code ? `[${err.code}] ` : ''}${err.message}\n`)
+const args = process.argv.slice(2)
+buildProgram(args)
+  .then((program) => program.parseAsync(process.argv))
+  .catch((err: unknown) => {
+    process.stderr.write(`edgetwin: ${describeError(err)}\n`)
     process.exitCode = 1
   })

@@ -1,4 +1,3 @@
-import { startEmbeddedBroker } from '@edgetwin/cloud'
 import type { Command } from 'commander'
 import { closeOnSignals } from '../lifecycle.js'
 import { parsePort } from '../options.js'
@@ -10,6 +9,8 @@ export function registerBrokerCommand(program: Command): void {
     .option('--port <port>', 'TCP port', parsePort, 1883)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (opts: { port: number; host: string }) => {
+      // Loaded when run, not for `--help`: @edgetwin/cloud brings the router, sinks and their SDKs.
+      const { startEmbeddedBroker } = await import('@edgetwin/cloud')
       const broker = await startEmbeddedBroker({ host: opts.host, port: opts.port })
       process.stdout.write(
         `edgetwin broker listening on ${broker.url}\n` +

@@ -38,16 +38,12 @@ export function registerDemoCommand(program: Command): void {
     .option('--turbine-minutes <n>', 'virtual minutes of the wind farm', parsePositiveInt, 120)
     .option('--no-fleet', 'skip the vehicle flow')
     .option('--no-turbines', 'skip the turbine flow')
-    .option('--exit', 'stop the broker and exit once the flows have finished (default: keep it running until Ctrl-C)', false)
+    .option('--exit', 'stop the broker and exit once the flows have finished (otherwise the broker keeps running until Ctrl-C)')
     .option('--data-dir <dir>', 'where the demo keeps its data (emptied at the start)', '.edgetwin/demo')
     .action(async (opts: DemoOptions) => {
       const out = (line: string) => process.stdout.write(`${line}\n`)
-      const broker = await startEmbeddedBroker({ port: opts.port }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') {
-          throw new Error(`port ${opts.port} is in use (another broker?): run with --port 0 or --port <free port>`, { cause: err })
-        }
-        throw err
-      })
+      // A taken port rejects with CLOUD_PORT_IN_USE naming the port; the broker leaves nothing running then.
+      const broker = await startEmbeddedBroker({ port: opts.port })
       const { shutdown, done } = closeOnSignals([broker])
       try {
         out(`edgetwin: embedded MQTT broker on ${broker.url} — watch it with: mosquitto_sub -p ${broker.port} -t 'dt/edgetwin/#' -v`)

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { isCloudError, startEmbeddedBroker } from '@edgetwin/cloud'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnCli } from '../support/cli.js'
+
+/** Runs `edgetwin <args>` to its exit and returns the exit code and what it printed. */
+function runToExit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCli(args, { env })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString()
+  })
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString()
+  })
+  // A start-up failure that hangs never exits: the test's timeout is what fails then.
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })))
+}
+
+describe.concurrent('a server whose port is taken exits non-zero and says which port', () => {
+  let taken: Server
+  let port: number
+  let dir: string
+  beforeAll(async () => {
+    taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    port = (taken.address() as { port: number }).port
+    dir = mkdtempSync(join(tmpdir(), 'edgetwin-busy-'))
+  })
+  afterAll(async () => {
+    await new Promise((resolve) => taken.close(resolve))
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('startEmbeddedBroker rejects with CLOUD_PORT_IN_USE', async () => {
+    const err = await startEmbeddedBroker({ port }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(isCloudError(err, 'CLOUD_PORT_IN_USE')).toBe(true)
+    expect((err as Error).message).toContain(`port ${port} is in use`)
+  })
+
+  it('edgetwin broker', async () => {
+    const r = await runToExit(['broker', '--port', String(port)])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`[CLOUD_PORT_IN_USE] port ${port} is in use`)
+  })
+
+  it('edgetwin demo (npm start)', async () => {
+    const r = await runToExit(['demo', '--port', String(port), '--exit', '--data-dir', join(dir, 'demo')])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`port ${port} is in use`)
+  })
+
+  it('edgetwin cloud run --with-broker', async () => {
+    const config = join(dir, 'cloud.json')
+    writeFileSync(config, JSON.stringify({ broker: { url: `mqtt://127.0.0.1:${port}` }, dataDir: join(dir, 'cloud') }))
+    const r = await runToExit(['cloud', 'run', '--config', config, '--with-broker'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`port ${port} is in use`)
+  })
+
+  it('edgetwin dispatch serve', async () => {
+    const r = await runToExit(['dispatch', 'serve', '--port', String(port)], { EDGETWIN_DISPATCH_TOKEN: 'busy-port-test' })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`port ${port} is in use`)
+  })
+})
