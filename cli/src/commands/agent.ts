@@ -1,4 +1,3 @@
-import { createAgent, createAgentLogger, loadAgentConfigFile, runNdjsonSource } from '@edgetwin/agent'
 import type { Command } from 'commander'
 import { closeOnSignals } from '../lifecycle.js'
 
@@ -18,6 +17,8 @@ export function registerAgentCommands(program: Command): void {
     .requiredOption('--config <file>', 'agent configuration (JSON, validated against AgentConfig)')
     .option('--exit-when-drained', 'once the NDJSON source has ended and the outbox is empty, close and exit')
     .action(async (opts: RunOptions) => {
+      // Loaded here, not at the top: `agent run --help` must not pay for SQLite, MQTT and the schemas.
+      const { createAgent, createAgentLogger, loadAgentConfigFile, runNdjsonSource } = await import('@edgetwin/agent')
       const config = loadAgentConfigFile(opts.config)
       const logger = createAgentLogger(config.logLevel, config.deviceId)
       const agent = createAgent(config, { logger })
