@@ -40,8 +40,15 @@ export const AgentJobsConfig = Type.Object(
     envelope: Type.Record(Type.String(), ParameterEnvelope, { default: DEFAULT_SAFETY_ENVELOPE }),
     /** Applied to parameters whose envelope entry has neither `maxChangeFraction` nor `maxChangeAbs`. */
     maxChangeFraction: Type.Number({ exclusiveMinimum: 0, maximum: 10, default: 0.2 }),
-    /** Pinned Ed25519 public key (SPKI PEM) that signs job documents. */
+    /**
+     * Pinned public key (SPKI PEM) that signs job documents: Ed25519, or ECDSA P-256 (an AWS KMS `ECC_NIST_P256`
+     * key's GetPublicKey output, DER SPKI, wrapped as PEM).
+     */
     publicKeyPem: Type.Optional(Type.String({ minLength: 40 })),
+    /** Thing groups this device belongs to: a signed document bound to one of them may run here. */
+    thingGroups: Type.Optional(Type.Array(Type.String({ pattern: '^[a-zA-Z0-9:_-]{1,128}$' }), { maxItems: 100, uniqueItems: true })),
+    /** Tolerated clock skew when checking a signed document's expiry. */
+    clockSkewS: Type.Integer({ minimum: 0, maximum: 3600, default: 300 }),
     /** Refuse unsigned documents. Requires `publicKeyPem`. */
     requireSignature: Type.Boolean({ default: false }),
     healthGate: Type.Object(

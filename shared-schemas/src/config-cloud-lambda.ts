@@ -21,6 +21,7 @@ const EndpointOverrides = {
   AWS_ENDPOINT_URL_IOT: Type.Optional(Url),
   AWS_ENDPOINT_URL_TIMESTREAM_QUERY: Type.Optional(Url),
   AWS_ENDPOINT_URL_SECRETS_MANAGER: Type.Optional(Url),
+  AWS_ENDPOINT_URL_KMS: Type.Optional(Url),
 }
 
 /** The enrichment Lambda's environment (EventBridge rule target with the reference input transformer). */
@@ -70,6 +71,10 @@ export const TwinDetectorLambdaEnv = Type.Object(
     /** Owner of the things that jobs target; taken from the function's ARN when absent. */
     AWS_ACCOUNT_ID: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
     TWIN_CONFIG_JSON: Type.Optional(Type.String({ minLength: 2 })),
+    /** KMS key (ARN, id or alias) of spec ECC_NIST_P256 that signs every job document (ECDSA_SHA_256); unsigned when absent. */
+    JOB_SIGNING_KEY_ARN: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** How long a signed job document stays valid after it is created (the agent refuses it afterwards). */
+    JOB_SIGNATURE_VALIDITY_S: Type.Integer({ minimum: 60, maximum: 2_592_000, default: 86_400 }),
     LOG_LEVEL: LogLevel,
     ...EndpointOverrides,
   },

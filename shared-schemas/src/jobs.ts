@@ -39,16 +39,50 @@ export function isTerminalStatus(status: JobExecutionStatus): boolean {
   return TERMINAL_JOB_EXECUTION_STATUSES.includes(status)
 }
 
-/** Detached Ed25519 signature over `canonicalJobDocumentBytes(document)` (the document without `signature`). */
+const JobId = Type.String({ pattern: JOB_ID_PATTERN })
+
+/**
+ * Signing schemes a device accepts. `Ed25519` (RFC 8032, the signature over the message itself) for keys held
+ * locally; `ECDSA_P256_SHA256` (ECDSA over SHA-256 on NIST P-256, DER-encoded signature) is what an AWS KMS key
+ * of spec `ECC_NIST_P256` produces with signing algorithm `ECDSA_SHA_256`, so the private key never leaves KMS.
+ */
+export const JOB_SIGNATURE_ALGORITHMS = ['Ed25519', 'ECDSA_P256_SHA256'] as const
+export type JobSignatureAlgorithm = (typeof JOB_SIGNATURE_ALGORITHMS)[number]
+
+/** Detached signature over `canonicalJobDocumentBytes(document)` (the document without `signature`). */
 export const JobSignature = Type.Object(
   {
-    algorithm: Type.Literal('Ed25519'),
-    keyId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    algorithm: Type.Union([Type.Literal('Ed25519'), Type.Literal('ECDSA_P256_SHA256')]),
+    keyId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     value: Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9+/]+={0,2}$' }),
   },
   { additionalProperties: false },
 )
 export type JobSignature = Static<typeof JobSignature>
+
+/** AWS IoT thing group names: 1-128 of `[a-zA-Z0-9:_-]` (CreateThingGroup API reference). */
+export const THING_GROUP_NAME_PATTERN = '^[a-zA-Z0-9:_-]{1,128}$'
+
+/**
+ * What a signature is for, inside the signed bytes: the job it was issued for, the things or thing groups it may
+ * run on, and when it stops being valid. Without it, a document signed for one turbine could be replayed as a
+ * new job on another (a signature over parameters alone names no device).
+ */
+export const JobSignatureBinding = Type.Object(
+  {
+    jobId: JobId,
+    /** Thing names the document may be applied on. */
+    things: Type.Optional(Type.Array(DeviceId, { minItems: 1, maxItems: 1000, uniqueItems: true })),
+    /** Thing groups whose members may apply it (a device knows its groups from its configuration). */
+    thingGroups: Type.Optional(
+      Type.Array(Type.String({ pattern: THING_GROUP_NAME_PATTERN }), { minItems: 1, maxItems: 100, uniqueItems: true }),
+    ),
+    /** Seconds since the epoch after which the document is refused. */
+    expiresAtS: Type.Integer({ minimum: 1, maximum: 253_402_300_799 }),
+  },
+  { $id: 'JobSignatureBinding', additionalProperties: false },
+)
+export type JobSignatureBinding = Static<typeof JobSignatureBinding>
 
 /** The IoT job document that changes a turbine's controller. */
 export const ControllerUpdateJobDocument = Type.Object(
@@ -61,6 +95,8 @@ export const ControllerUpdateJobDocument = Type.Object(
     decisionId: Type.Optional(Type.String({ maxLength: 128 })),
     /** Overrides the agent's health-gate window for this update (the agent caps it at its configured maximum). */
     healthGate: Type.Optional(Type.Object({ windowS: Type.Integer({ minimum: 1, maximum: 86_400 }) }, { additionalProperties: false })),
+    /** Job id, targets and expiry the signature is bound to; required on a signed document. */
+    binding: Type.Optional(JobSignatureBinding),
     signature: Type.Optional(JobSignature),
   },
   { $id: 'ControllerUpdateJobDocument', additionalProperties: false },
@@ -103,7 +139,6 @@ export type JobStatusDetails = Static<typeof JobStatusDetails>
 
 const EpochS = Type.Number({ minimum: 0 })
 const ClientToken = Type.String({ minLength: 1, maxLength: 64 })
-const JobId = Type.String({ pattern: JOB_ID_PATTERN })
 
 /** `JobExecution` as the Jobs MQTT API returns it. */
 export const JobExecutionData = Type.Object(

@@ -121,23 +121,31 @@ describe('controller updates through the local jobs service', () => {
     const publicKeyPem = pinned.publicKey.export({ type: 'spki', format: 'pem' }).toString()
     const t = await turbine('turbine-signed', { publicKeyPem, requireSignature: true })
     const stop = t.telemetry.feed(20)
-    const signed = (doc: Record<string, unknown>, key = pinned.privateKey) => ({
-      ...doc,
-      signature: { algorithm: 'Ed25519', value: sign(null, canonicalJobDocumentBytes(doc), key).toString('base64') },
-    })
+    // Bound to the job it is created as, signed with node:crypto directly (not the cloud's signer).
+    const runSigned = async (doc: Record<string, unknown>, key = pinned.privateKey, mutate = (d: Record<string, unknown>) => d) => {
+      const jobId = `job-${++jobSeq}`
+      const bound = { ...doc, binding: { jobId, things: ['turbine-signed'], expiresAtS: Math.floor(Date.now() / 1000) + 600 } }
+      const value = sign(null, canonicalJobDocumentBytes(bound), key).toString('base64')
+      await service.createJob({
+        jobId,
+        targets: ['turbine-signed'],
+        document: mutate({ ...bound, signature: { algorithm: 'Ed25519', value } }),
+      })
+      return jobId
+    }
     try {
-      const good = await executionOf(await runJob('turbine-signed', signed(update(5))), 'turbine-signed')
+      const good = await executionOf(await runSigned(update(5)), 'turbine-signed')
       expect(good.status).toBe('SUCCEEDED')
       const applied = JSON.stringify(t.store.current())
       const cases = [
-        { doc: signed(update(6, D.pitchProportionalGainS), other.privateKey), code: 'SIGNATURE_INVALID' },
-        { doc: { ...signed(update(6, D.pitchProportionalGainS)), version: 7 }, code: 'SIGNATURE_INVALID' },
-        { doc: update(6, D.pitchProportionalGainS), code: 'SIGNATURE_MISSING' },
-        { doc: signed(update(5, D.pitchProportionalGainS)), code: 'REPLAYED_VERSION' },
-        { doc: signed(update(3, D.pitchProportionalGainS)), code: 'REPLAYED_VERSION' },
+        { job: () => runSigned(update(6, D.pitchProportionalGainS), other.privateKey), code: 'SIGNATURE_INVALID' },
+        { job: () => runSigned(update(6, D.pitchProportionalGainS), undefined, (d) => ({ ...d, version: 7 })), code: 'SIGNATURE_INVALID' },
+        { job: () => runJob('turbine-signed', update(6, D.pitchProportionalGainS)), code: 'SIGNATURE_MISSING' },
+        { job: () => runSigned(update(5, D.pitchProportionalGainS)), code: 'REPLAYED_VERSION' },
+        { job: () => runSigned(update(3, D.pitchProportionalGainS)), code: 'REPLAYED_VERSION' },
       ]
       for (const c of cases) {
-        const e = await executionOf(await runJob('turbine-signed', c.doc), 'turbine-signed')
+        const e = await executionOf(await c.job(), 'turbine-signed')
         expect(e.status).toBe('REJECTED')
         expect(e.statusDetails?.reasonCode).toBe(c.code)
       }

@@ -6,7 +6,7 @@ import type { JobExecutionContext, JobHandler, JobOutcome } from '../jobs/job-ha
 import { checkControllerUpdate } from './envelope.js'
 import { judgeHealth } from './health-gate.js'
 import type { ControllerParameterStore, JobRecord } from './parameter-store.js'
-import { createSignatureVerifier } from './signature.js'
+import { createSignatureVerifier, type SignatureVerifier } from './signature.js'
 import type { TelemetryWatch } from './telemetry-watch.js'
 
 export interface ControllerUpdaterOptions {
@@ -14,6 +14,8 @@ export interface ControllerUpdaterOptions {
   readonly watch: TelemetryWatch
   readonly config: AgentJobsConfig
   readonly logger: Logger
+  /** Milliseconds since the epoch, for signature expiry. @default Date.now */
+  readonly now?: () => number
 }
 
 /** SHA-256 of the document's canonical JSON (what the audit table records); robust to any decoded value. */
@@ -35,7 +37,7 @@ export function documentSha256(document: unknown): string {
  * restart resumes its gate (or re-reports its recorded outcome) instead of applying twice.
  */
 export class ControllerUpdater implements JobHandler {
-  private readonly verify: ((document: Record<string, unknown>, signature: string) => boolean) | undefined
+  private readonly verify: SignatureVerifier | undefined
 
   constructor(private readonly options: ControllerUpdaterOptions) {
     const { config } = options
@@ -62,6 +64,13 @@ export class ControllerUpdater implements JobHandler {
       defaultMaxChangeFraction: config.maxChangeFraction,
       requireSignature: config.requireSignature,
       ...(this.verify ? { verifySignature: this.verify } : {}),
+      binding: {
+        jobId: ctx.jobId,
+        thingName: ctx.thingName,
+        thingGroups: config.thingGroups ?? [],
+        nowS: Math.floor((this.options.now ?? Date.now)() / 1000),
+        clockSkewS: config.clockSkewS,
+      },
     })
     if (!check.ok) {
       const outcome: JobOutcome = { status: 'REJECTED', statusDetails: { reasonCode: check.code, reason: check.reason } }

@@ -5,6 +5,7 @@ import {
   ControllerUpdateJobDocument,
   createValidator,
 } from '@edgetwin/shared-schemas'
+import { type BindingCode, type BindingContext, checkSignatureBinding, type SignatureVerifier } from './signature.js'
 
 const documentValidator = createValidator(ControllerUpdateJobDocument)
 
@@ -16,6 +17,7 @@ export type RejectionCode =
   | 'NOT_FINITE'
   | 'SIGNATURE_MISSING'
   | 'SIGNATURE_INVALID'
+  | BindingCode
   | 'REPLAYED_VERSION'
   | 'NO_ENVELOPE'
   | 'OUT_OF_BOUNDS'
@@ -34,7 +36,9 @@ export interface UpdateCheckContext {
   readonly defaultMaxChangeFraction: number
   readonly requireSignature: boolean
   /** Verifies the detached signature; absent when no key is pinned. */
-  readonly verifySignature?: (document: Record<string, unknown>, signatureBase64: string) => boolean
+  readonly verifySignature?: SignatureVerifier
+  /** The job, thing and time a document's `binding` is checked against; absent, a binding is not checked. */
+  readonly binding?: BindingContext
 }
 
 const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype']
@@ -79,9 +83,17 @@ export function checkControllerUpdate(input: unknown, ctx: UpdateCheckContext): 
   const document = input
   if (document.signature) {
     if (!ctx.verifySignature) return reject('SIGNATURE_INVALID', 'document is signed but no public key is pinned')
-    if (!ctx.verifySignature(document, document.signature.value)) return reject('SIGNATURE_INVALID', 'Ed25519 signature does not verify')
+    if (!ctx.verifySignature(document, document.signature)) {
+      return reject('SIGNATURE_INVALID', `${document.signature.algorithm} signature does not verify with the pinned key`)
+    }
   } else if (ctx.requireSignature) {
     return reject('SIGNATURE_MISSING', 'unsigned document; this agent requires a signature')
+  }
+  // A signature proves who wrote the document; the binding inside the signed bytes says for which job, device and
+  // until when. Checked on unsigned documents too when they carry one: a misrouted document is refused either way.
+  if (ctx.binding && (document.signature || document.binding)) {
+    const bound = checkSignatureBinding(document.binding, ctx.binding)
+    if (!bound.ok) return reject(bound.code, bound.reason)
   }
   if (document.version <= ctx.lastDocumentVersion) {
     return reject('REPLAYED_VERSION', `document version ${document.version} is not above the last applied ${ctx.lastDocumentVersion}`)

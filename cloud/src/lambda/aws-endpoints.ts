@@ -7,9 +7,10 @@ export interface EndpointEnv {
   readonly AWS_ENDPOINT_URL_IOT?: string | undefined
   readonly AWS_ENDPOINT_URL_TIMESTREAM_QUERY?: string | undefined
   readonly AWS_ENDPOINT_URL_SECRETS_MANAGER?: string | undefined
+  readonly AWS_ENDPOINT_URL_KMS?: string | undefined
 }
 
-export type EndpointService = 'S3' | 'DYNAMODB' | 'SNS' | 'IOT' | 'TIMESTREAM_QUERY' | 'SECRETS_MANAGER'
+export type EndpointService = 'S3' | 'DYNAMODB' | 'SNS' | 'IOT' | 'TIMESTREAM_QUERY' | 'SECRETS_MANAGER' | 'KMS'
 
 /**
  * Client settings for one service: the service's own endpoint variable, else the global one, else none (the SDK's
