@@ -6,6 +6,7 @@ import { pino } from 'pino'
 import { CloudError } from '../errors.js'
 import { createS3ObjectStore } from '../fleet/s3-object-store.js'
 import { AwsJobsService } from '../jobs/aws-jobs-service.js'
+import { createKmsJobSigner } from '../jobs/signing/kms-job-signer.js'
 import { createInfluxTimeSeriesStore } from '../sinks/time-series/influx-time-series-store.js'
 import { createTimestreamTurbineSeries } from '../sinks/time-series/timestream-turbine-series.js'
 import { createTurbineSeries } from '../sinks/time-series/turbine-series.js'
@@ -118,7 +119,18 @@ export function buildTwinDetector(
         pollIntervalMs: twin.dispatch.pollIntervalMs,
         runTimeoutMs: twin.dispatch.runTimeoutMs,
       }),
-      jobs: twinJobsFrom(jobs),
+      jobs: twinJobsFrom(
+        jobs,
+        config.JOB_SIGNING_KEY_ARN
+          ? {
+              signer: createKmsJobSigner({
+                keyId: config.JOB_SIGNING_KEY_ARN,
+                client: { region: config.AWS_REGION, ...endpointConfig(config, 'KMS') },
+              }),
+              validityS: config.JOB_SIGNATURE_VALIDITY_S,
+            }
+          : undefined,
+      ),
       notifier: createSnsNotifier(new SNSClient({ region: config.AWS_REGION, ...endpointConfig(config, 'SNS') }), config.TOPIC_ARN),
       provenance: createObjectDecisionLog(
         createS3ObjectStore({ bucket: config.DECISIONS_BUCKET, client: { region: config.AWS_REGION, ...endpointConfig(config, 'S3') } }),

@@ -1,4 +1,5 @@
 import type { JobDescription, JobsService } from '../jobs/jobs-service.js'
+import { type JobSigner, signJobDocument } from '../jobs/signing/job-signer.js'
 import type { ControllerUpdateJob, TwinJobExecutionStatus, TwinJobs } from './ports.js'
 
 /** A single-target job's execution status from DescribeJob's per-status counts (what AWS returns without executions). */
@@ -15,14 +16,33 @@ function statusFromCounts(job: JobDescription): TwinJobExecutionStatus {
   return 'UNKNOWN'
 }
 
-/** The twin's view of the JobsService port (the local jobs service or AWS IoT Jobs). */
-export function twinJobsFrom(service: JobsService): TwinJobs {
+export interface TwinJobSigning {
+  readonly signer: JobSigner
+  /** Seconds a signed document stays valid after creation. */
+  readonly validityS: number
+  /** @default Date.now */
+  readonly now?: () => number
+}
+
+/**
+ * The twin's view of the JobsService port (the local jobs service or AWS IoT Jobs). With `signing`, every document
+ * is signed, bound to its job id, its target things and an expiry, before it is created.
+ */
+export function twinJobsFrom(service: JobsService, signing?: TwinJobSigning): TwinJobs {
   return {
     async createJob(job: ControllerUpdateJob) {
+      const unsigned = job.document as unknown as Record<string, unknown>
+      const document = signing
+        ? await signJobDocument(signing.signer, unsigned, {
+            jobId: job.jobId,
+            things: [...job.targets],
+            expiresAtS: Math.floor((signing.now ?? Date.now)() / 1000) + signing.validityS,
+          })
+        : unsigned
       await service.createJob({
         jobId: job.jobId,
         targets: [...job.targets],
-        document: job.document as unknown as Record<string, unknown>,
+        document,
         description: job.description.slice(0, 2028),
         ...(job.targets.length > 1 ? { rollout: { maximumPerMinute: 10 } } : {}),
         ...(job.abortFailurePercent > 0
