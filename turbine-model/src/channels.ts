@@ -18,6 +18,8 @@ export interface SimulationOutput {
   channels: string[]
   units: string[]
   columns: Float64Array[]
+  /** The model's calibration in force when it produced this output (absent for output read from a file). */
+  calibrationId?: string
 }
 
 /** The column named `name`, or undefined. */

@@ -1,5 +1,13 @@
 /** Stable codes of the turbine model's errors; callers branch on `code`. */
-export type ModelErrorCode = 'MODEL_INVALID_OPTIONS' | 'MODEL_INVALID_DATA' | 'MODEL_OUT_FILE_MALFORMED' | 'MODEL_ABORTED'
+export type ModelErrorCode =
+  | 'MODEL_INVALID_OPTIONS'
+  | 'MODEL_INVALID_DATA'
+  | 'MODEL_OUT_FILE_MALFORMED'
+  | 'MODEL_ABORTED'
+  /** A calibration file that fails its schema or whose id does not match its content. */
+  | 'MODEL_INVALID_CALIBRATION'
+  /** OpenFAST output that cannot be calibrated against: a channel missing, not steady, too few points. */
+  | 'MODEL_CALIBRATION_DATA'
 
 export class ModelError extends Error {
   readonly code: ModelErrorCode

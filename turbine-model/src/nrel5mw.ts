@@ -12,6 +12,9 @@ export interface Nrel5mwConstants {
     readonly ratedWindMps: number
     readonly cutOutWindMps: number
     readonly ratedRotorSpeedRpm: number
+    /** Shaft tilt (deg, upwind end up) and blade precone (deg): in the ROSCO table already (CCBlade inputs). */
+    readonly shaftTiltDeg: number
+    readonly preconeDeg: number
   }
   readonly drivetrain: {
     readonly gearboxRatio: number
@@ -44,6 +47,7 @@ function checkConstants(value: unknown): Nrel5mwConstants {
   const c = value as Nrel5mwConstants
   const required = [
     c?.rotor?.rotorDiameterM,
+    c?.rotor?.shaftTiltDeg,
     c?.drivetrain?.gearboxRatio,
     c?.drivetrain?.drivetrainInertiaCastToLssKgM2,
     c?.baselineController?.ratedMechanicalPowerW,

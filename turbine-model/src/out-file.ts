@@ -1,6 +1,6 @@
 import type { SimulationOutput } from './channels.js'
 import { ModelError } from './errors.js'
-import { MODEL_VERSION } from './simulation.js'
+import { MODEL_VERSION } from './version.js'
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
@@ -34,7 +34,7 @@ export function formatOutFile(
   const lines = [
     '',
     ` Predictions were generated on ${date} at ${time} using ${MODEL_VERSION}`,
-    ' linked with  the NREL 5-MW baseline controller (NREL/TP-500-38060) and the ROSCO Cp/Ct/Cq table',
+    ` linked with  the NREL 5-MW baseline controller (NREL/TP-500-38060) and the ROSCO Cp/Ct/Cq table${output.calibrationId ? `, calibration ${output.calibrationId}` : ''}`,
     '',
     ` Description from the FAST input file: ${description.replace(/[\r\n]+/g, ' ')}`,
     '',

@@ -1,11 +1,11 @@
 import type { ControllerParameters } from '@edgetwin/shared-schemas'
+import type { ModelCalibration } from './calibration.js'
 import { OUTPUT_CHANNELS, type SimulationOutput } from './channels.js'
 import { ModelError, requireFinite } from './errors.js'
 import { createTurbine } from './turbine.js'
 import { createWindField } from './wind.js'
 
-/** Engine name and version written into `.out` headers and simulation statuses. */
-export const MODEL_VERSION = 'edgetwin-rotor-model 1.0.0'
+export { MODEL_VERSION } from './version.js'
 
 export interface RunOptions {
   /** Mean hub-height wind speed (m/s). */
@@ -21,6 +21,8 @@ export interface RunOptions {
   parameters?: Partial<ControllerParameters>
   initialConditions?: { rotorSpeedRpm?: number; bladePitchDeg?: number }
   faults?: { cpScale?: number }
+  /** Aerodynamic correction in force (default: DEFAULT_CALIBRATION); see `parseCalibration` for a file's. */
+  calibration?: Pick<ModelCalibration, 'id' | 'correction'>
   /** Called with the completed fraction about every 1 % of the run. */
   onProgress?: (fraction: number) => void
   signal?: AbortSignal
@@ -48,6 +50,7 @@ export function runSimulation(options: RunOptions): SimulationOutput {
     initialConditions: options.initialConditions,
     initialWindSpeedMps: windSpeedMps,
     cpScale: options.faults?.cpScale,
+    calibration: options.calibration,
   })
   const steps = Math.round(durationS / dtS)
   const stride = Math.max(1, Math.round(outputDtS / dtS))
@@ -93,5 +96,6 @@ export function runSimulation(options: RunOptions): SimulationOutput {
     channels: OUTPUT_CHANNELS.map((c) => c.name),
     units: OUTPUT_CHANNELS.map((c) => c.unit),
     columns: columns.map((c) => (row === rows ? c : c.slice(0, row))),
+    calibrationId: turbine.calibrationId,
   }
 }

@@ -1,6 +1,9 @@
 import { CONTROLLER_PARAMETER_DEFAULTS, type ControllerParameters } from '@edgetwin/shared-schemas'
+import { type AeroCorrection, checkAeroCorrection, shaftWeightComponentN } from './aero-correction.js'
 import { ALARM_BIT, OVERPOWER_ALARM_FRACTION } from './alarms.js'
+import type { ModelCalibration } from './calibration.js'
 import { BaselineController, resolveParameters, type TorqueRegion } from './controller.js'
+import { DEFAULT_CALIBRATION } from './default-calibration.js'
 import { requireFinite } from './errors.js'
 import { AIR_DENSITY_KG_M3, NREL5MW, type Nrel5mwConstants } from './nrel5mw.js'
 import { initialOperatingPoint } from './operating-point.js'
@@ -26,6 +29,10 @@ export interface TurbineState {
   rotorTorqueNm: number
   /** Aerodynamic power captured by the rotor (W). */
   rotorPowerW: number
+  /**
+   * Force along the low-speed shaft (N), as OpenFAST's RotThrust (ElastoDyn LSShftFxa): the aerodynamic thrust plus
+   * the rotor's weight along the 5° tilted shaft (94.0 kN), so it compares with OpenFAST's channel as it is.
+   */
   rotorThrustN: number
   tipSpeedRatio: number
   powerCoefficient: number
@@ -41,6 +48,11 @@ export interface TurbineOptions {
   initialWindSpeedMps?: number
   /** Fault injection: Cp scaled by this factor (blade erosion); 1 is a clean rotor. */
   cpScale?: number
+  /**
+   * The aerodynamic correction to the rigid-rotor table, from a calibration (default: DEFAULT_CALIBRATION, fitted to
+   * OpenFAST v4.1.2); `RIGID_ROTOR` gives the table as it is.
+   */
+  calibration?: Pick<ModelCalibration, 'id' | 'correction'>
   constants?: Nrel5mwConstants
   table?: PerformanceTable
 }
@@ -53,6 +65,8 @@ export interface Turbine {
   setParameters(patch: Partial<ControllerParameters>): void
   setCpScale(cpScale: number): void
   readonly parameters: Readonly<ControllerParameters>
+  /** The id of the calibration in force (names the aerodynamic correction in outputs and decisions). */
+  readonly calibrationId: string
   readonly state: Readonly<TurbineState>
   /** Alarm bits raised since the last call (so a 1 Hz sampler sees an over-speed that lasted 0.2 s). */
   takeAlarms(): number
@@ -60,8 +74,8 @@ export interface Turbine {
 
 /**
  * One degree of freedom, rotor plus drivetrain cast to the low-speed shaft:
- *   J·dΩ/dt = Q_aero(λ, θ, V) − N·T_gen,   Q_aero = ½ρπR²V³·Cp(λ, θ)/Ω,   λ = ΩR/V
- * with the baseline controller closing the loop on the measured generator speed N·Ω. Explicit Euler at a fixed
+ *   J·dΩ/dt = Q_aero(λ, θ, V) − N·T_gen,   Q_aero = ½ρπR²V³·k_p·Cp(λ, θ + δθ)/Ω,   λ = ΩR/V
+ * where k_p and δθ are the calibration's aerodynamic correction (see AeroCorrection), with the baseline controller closing the loop on the measured generator speed N·Ω. Explicit Euler at a fixed
  * step; the controller samples every step as DISCON does at OpenFAST's step.
  */
 export function createTurbine(options: TurbineOptions = {}): Turbine {
@@ -69,6 +83,10 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
   const table = options.table ?? NREL5MW.table
   const params = resolveParameters(options.parameters ?? {}, CONTROLLER_PARAMETER_DEFAULTS)
   let cpScale = requireFinite('cpScale', options.cpScale ?? 1, 0, 2)
+  const calibration = options.calibration ?? DEFAULT_CALIBRATION
+  const correction: AeroCorrection = checkAeroCorrection(calibration.correction, 'calibration.correction')
+  const { cpFactor, ctFactor, pitchOffsetDeg } = correction
+  const shaftWeightN = shaftWeightComponentN(constants)
   const radiusM = constants.rotor.rotorDiameterM / 2
   const areaM2 = Math.PI * radiusM * radiusM
   const gearbox = constants.drivetrain.gearboxRatio
@@ -77,7 +95,7 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
   const overpowerW = OVERPOWER_ALARM_FRACTION * constants.baselineController.ratedElectricalPowerW
   const minLambda = table.tipSpeedRatio[0]!
 
-  const guess = initialOperatingPoint(options.initialWindSpeedMps ?? 8, params, constants, table, cpScale)
+  const guess = initialOperatingPoint(options.initialWindSpeedMps ?? 8, params, constants, table, cpScale, correction)
   const initialRotorRpm = requireFinite(
     'initialConditions.rotorSpeedRpm',
     options.initialConditions?.rotorSpeedRpm ?? guess.rotorSpeedRpm,
@@ -116,19 +134,23 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
   }
 
   const aeroOut = { torqueNm: 0, thrustN: 0, tipSpeedRatio: 0, powerCoefficient: 0 }
-  /** Rotor torque and thrust at the current rotor speed from the Cp and Ct surfaces (reuses one object). */
+  /**
+   * Rotor torque and shaft thrust at the current rotor speed from the corrected Cp and Ct surfaces (reuses one
+   * object): the tables are read at the pitch plus the calibration's offset and scaled by its factors.
+   */
   const aerodynamics = (v: number, pitchDeg: number) => {
     aeroOut.torqueNm = 0
-    aeroOut.thrustN = 0
+    aeroOut.thrustN = shaftWeightN
     aeroOut.tipSpeedRatio = 0
     aeroOut.powerCoefficient = 0
     if (v > 0.01) {
       const lambda = (rotorRadS * radiusM) / v
-      const cp = cpScale * interpolate(table, table.cp, lambda, pitchDeg)
+      const aeroPitchDeg = pitchDeg + pitchOffsetDeg
+      const cp = cpScale * cpFactor * interpolate(table, table.cp, lambda, aeroPitchDeg)
       const dynamic = 0.5 * AIR_DENSITY_KG_M3 * areaM2 * v * v
       // Q = P/Ω = ½ρAV²·R·Cp/λ; below the table's lowest λ (start-up) the torque at that λ is used.
       aeroOut.torqueNm = (dynamic * radiusM * cp) / Math.max(lambda, minLambda)
-      aeroOut.thrustN = dynamic * interpolate(table, table.ct, lambda, pitchDeg)
+      aeroOut.thrustN += ctFactor * dynamic * interpolate(table, table.ct, lambda, aeroPitchDeg)
       aeroOut.tipSpeedRatio = lambda
       aeroOut.powerCoefficient = cp
     }
@@ -195,6 +217,7 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
     get parameters() {
       return controller.parameters
     },
+    calibrationId: calibration.id,
     state,
     takeAlarms() {
       const mask = latched

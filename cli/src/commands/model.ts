@@ -1,6 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { validators } from '@edgetwin/shared-schemas'
-import { formatOutFile, MODEL_VERSION, runSimulation, summarizeOutput } from '@edgetwin/turbine-model'
+import {
+  calibrateFromOutFiles,
+  DEFAULT_CALIBRATION,
+  formatOutFile,
+  MODEL_VERSION,
+  type ModelCalibration,
+  parseCalibration,
+  runSimulation,
+  summarizeOutput,
+} from '@edgetwin/turbine-model'
 import { type Command, InvalidArgumentError } from 'commander'
 import { parsePositiveNumber } from '../options.js'
 
@@ -25,8 +35,33 @@ interface ModelRunOptions {
   outputDt: number
   params?: string
   cpScale: number
+  calibration?: string
   out: string
   summary: boolean
+}
+
+interface ModelCalibrateOptions {
+  outFiles: string[]
+  out: string
+  windowS: number
+  description?: string
+}
+
+/** Reads and validates a calibration file written by `edgetwin model calibrate`. */
+export async function readCalibrationFile(path: string): Promise<ModelCalibration> {
+  return parseCalibration(JSON.parse(await readFile(path, 'utf8')), path)
+}
+
+/** One line per operating point: what the fit saw and how far the fitted model is from it. */
+function formatFitTable(c: ModelCalibration): string {
+  const head = `${'file'.padEnd(34)} ${'wind m/s'.padStart(8)} ${'rpm'.padStart(8)} ${'pitch °'.padStart(8)} ${'TSR'.padStart(6)} ${'Cp'.padStart(7)} ${'Cp err %'.padStart(9)} ${'thrust err %'.padStart(13)}`
+  const rows = c.fit.points.map(
+    (p) =>
+      `${p.source.slice(-34).padEnd(34)} ${p.windSpeedMps.toFixed(2).padStart(8)} ${p.rotorSpeedRpm.toFixed(3).padStart(8)} ${p.bladePitchDeg.toFixed(2).padStart(8)} ` +
+      `${p.tipSpeedRatio.toFixed(3).padStart(6)} ${p.powerCoefficient.toFixed(4).padStart(7)} ${p.powerCoefficientErrorPercent.toFixed(2).padStart(9)} ` +
+      `${(p.thrustErrorPercent === undefined ? '-' : p.thrustErrorPercent.toFixed(2)).padStart(13)}`,
+  )
+  return [head, ...rows].join('\n')
 }
 
 /** `edgetwin model run`: the reduced-order NREL 5-MW model from the command line, writing an OpenFAST `.out` file. */
@@ -43,6 +78,7 @@ export function registerModelCommands(program: Command): void {
     .option('--output-dt <s>', 'output step (s)', parsePositiveNumber, 0.05)
     .option('--params <file>', 'JSON file of controller parameters to change (ControllerParameterPatch)')
     .option('--cp-scale <factor>', 'fault injection: scale Cp (blade erosion), 1 = clean', parsePositiveNumber, 1)
+    .option('--calibration <file>', `calibration file from 'model calibrate' (default: built-in ${DEFAULT_CALIBRATION.id})`)
     .requiredOption('--out <file>', 'output .out file')
     .option('--summary', 'print channel statistics and over-speed episodes as JSON', false)
     .action(async (opts: ModelRunOptions) => {
@@ -50,6 +86,7 @@ export function registerModelCommands(program: Command): void {
       const parameters = opts.params
         ? validators.ControllerParameterPatch.parse(JSON.parse(await readFile(opts.params, 'utf8')))
         : undefined
+      const calibration = opts.calibration ? await readCalibrationFile(opts.calibration) : undefined
       const started = performance.now()
       const output = runSimulation({
         windSpeedMps: opts.windSpeed,
@@ -60,17 +97,37 @@ export function registerModelCommands(program: Command): void {
         outputDtS: opts.outputDt,
         parameters,
         faults: { cpScale: opts.cpScale },
+        calibration,
       })
       const wallMs = performance.now() - started
       const description = `wind ${opts.windSpeed} m/s, TI ${opts.turbulenceIntensity}, seed ${opts.seed}${parameters ? `, parameters ${JSON.stringify(parameters)}` : ''}`
       await writeFile(opts.out, formatOutFile(output, description, new Date()))
       process.stdout.write(
         `${MODEL_VERSION}: ${opts.tmax} s simulated in ${wallMs.toFixed(0)} ms (${Math.round((opts.tmax * 1000) / Math.max(wallMs, 1e-3))}x real time), ` +
-          `${output.columns[0]!.length} rows -> ${opts.out}\n`,
+          `${output.columns[0]!.length} rows, calibration ${output.calibrationId} -> ${opts.out}\n`,
       )
       if (opts.summary)
         process.stdout.write(
           `${JSON.stringify(summarizeOutput(output, { overspeedGeneratorRpm: parameters?.overspeedAlarmGeneratorSpeedRpm }), null, 2)}\n`,
         )
+    })
+  model
+    .command('calibrate')
+    .description("fit the model's aerodynamic correction to OpenFAST .out files of steady-wind runs; write a calibration file")
+    .requiredOption('--out-files <files...>', 'OpenFAST text output (.out) of steady-wind runs, one operating point each')
+    .requiredOption('--out <file>', 'calibration file to write (JSON)')
+    .option('--window-s <s>', 'averaging window at the end of each run (s)', parsePositiveNumber, 20)
+    .option('--description <text>', 'what the runs were (deck, OpenFAST version, controller)')
+    .action(async (opts: ModelCalibrateOptions) => {
+      const files = await Promise.all(opts.outFiles.map(async (path) => ({ name: basename(path), text: await readFile(path, 'utf8') })))
+      const calibration = calibrateFromOutFiles(files, { windowS: opts.windowS, description: opts.description })
+      await writeFile(opts.out, `${JSON.stringify(calibration, null, 2)}\n`)
+      const c = calibration.correction
+      process.stdout.write(
+        `${formatFitTable(calibration)}\n` +
+          `calibration ${calibration.id}: cpFactor ${c.cpFactor.toFixed(4)}, pitchOffsetDeg ${c.pitchOffsetDeg.toFixed(3)}` +
+          `${calibration.fit.pitchOffsetFitted ? '' : ' (not fitted: the runs span too little pitch)'}, ctFactor ${c.ctFactor.toFixed(4)}` +
+          `${calibration.fit.ctFactorFitted ? '' : ' (not fitted: no RotThrust channel)'} -> ${opts.out}\n`,
+      )
     })
 }
