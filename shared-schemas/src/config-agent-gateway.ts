@@ -121,8 +121,12 @@ export const GatewayProcessingConfig = Type.Object(
   {
     /** Tumbling event-time windows of this length, aligned to the Unix epoch. */
     windowS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
-    /** A window closes once a reading this much later than its end has been seen (or the clock passed it). */
-    allowedLatenessS: Type.Integer({ minimum: 0, maximum: 86_400, default: 0 }),
+    /**
+     * A window closes once a reading this much later than its end has been seen (or the clock passed it). The
+     * default tolerates ordinary clock skew between the gateway and the database host; rows later than this are
+     * not dropped: the window is recomputed from the site table and a correction is written and sent.
+     */
+    allowedLatenessS: Type.Integer({ minimum: 0, maximum: 86_400, default: 30 }),
     /** Most readings kept per open window (p95 needs them all); later ones are counted as dropped. */
     maxReadingsPerWindow: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100_000 }),
     alarms: Type.Array(ThresholdAlarmConfig, { default: [], maxItems: 256 }),
@@ -167,6 +171,12 @@ export const GatewayProfileConfig = Type.Object(
     processing: GatewayProcessingConfig,
     results: GatewayResultsConfig,
     residency: ResidencyPolicy,
+    /**
+     * Pseudonymous source ids: every `sourceId` (and the device named in an alarm event) that leaves the site is
+     * replaced by `p-` + the first 24 hex digits of HMAC-SHA256(key, device id). Stable per device for as long as
+     * the key stays the same; the site's own results table keeps the real ids. Without it, device ids leave the site.
+     */
+    pseudonymise: Type.Optional(Type.Object({ key: SecretRef }, { additionalProperties: false })),
     /** Delay before retrying a failed poll or write, doubled up to `maxRetryDelayMs`. */
     retryDelayMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000 }),
     maxRetryDelayMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),

@@ -51,6 +51,11 @@ export const GatewayAggregate = Type.Object(
     max: Type.Optional(Type.Number()),
     p95: Type.Optional(Type.Number()),
     alarms: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 32 })),
+    /**
+     * `true` on a record that replaces an aggregate sent earlier for the same source, metric and window: rows
+     * arrived after the window closed, and the gateway recomputed it from the site database.
+     */
+    correction: Type.Optional(Type.Literal(true)),
   },
   { $id: 'GatewayAggregate', additionalProperties: false },
 )

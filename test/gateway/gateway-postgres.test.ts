@@ -54,7 +54,11 @@ function config(overrides: Partial<Record<string, unknown>> = {}, source: Record
         ...source,
       },
     ],
-    processing: { windowS: 60, alarms: [{ name: 'hot', metric: 'temperature_c', stat: 'max', above: 80, severity: 'critical' }] },
+    processing: {
+      windowS: 60,
+      allowedLatenessS: 0,
+      alarms: [{ name: 'hot', metric: 'temperature_c', stat: 'max', above: 80, severity: 'critical' }],
+    },
     residency: { allow: [] },
     retryDelayMs: 50,
     maxRetryDelayMs: 200,

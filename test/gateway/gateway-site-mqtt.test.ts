@@ -26,7 +26,7 @@ describe('gateway: MQTT from plant devices on a site broker', () => {
   it('aggregates device messages and loses none published while the gateway was down', async () => {
     const config = parseConfig(createValidator(GatewayProfileConfig), {
       mqtt: [{ name: 'line-1', url: site.url, topics: ['plant/+/telemetry'], deviceIdLevel: 1, timeField: 'time', metrics: ['currentA'] }],
-      processing: { windowS: 60 },
+      processing: { windowS: 60, allowedLatenessS: 0 },
       residency: { allow: [] },
       retryDelayMs: 50,
     })

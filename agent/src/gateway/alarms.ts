@@ -28,15 +28,24 @@ export interface WindowResult {
   readonly alarmNames: string[]
 }
 
-export function windowResult(window: ClosedWindow, alarms: readonly ThresholdAlarmConfig[]): WindowResult {
+/**
+ * The records one closed window produces. `upstreamId` maps the site's device id to the id that leaves the
+ * site (a pseudonym when configured); the window itself keeps the real id for the site's own results table.
+ */
+export function windowResult(
+  window: ClosedWindow,
+  alarms: readonly ThresholdAlarmConfig[],
+  upstreamId: (deviceId: string) => string = (id) => id,
+): WindowResult {
   const hits = evaluateAlarms(window, alarms)
+  const sourceId = upstreamId(window.deviceId)
   const windowStart = new Date(window.windowStartMs).toISOString()
   const windowEnd = new Date(window.windowEndMs).toISOString()
   const alarmNames = hits.map((h) => h.alarm.name)
   const aggregate: GatewayAggregate = {
     windowStart,
     windowEnd,
-    sourceId: window.deviceId,
+    sourceId,
     metric: window.metric,
     count: window.count,
     mean: window.mean,
@@ -49,10 +58,10 @@ export function windowResult(window: ClosedWindow, alarms: readonly ThresholdAla
     time: windowEnd,
     type: 'gateway.threshold',
     severity: h.alarm.severity,
-    message: `${h.alarm.name}: ${h.alarm.stat} of ${window.metric} on ${window.deviceId} is ${h.value}, ${h.direction} ${h.threshold}`,
+    message: `${h.alarm.name}: ${h.alarm.stat} of ${window.metric} on ${sourceId} is ${h.value}, ${h.direction} ${h.threshold}`,
     data: {
       alarm: h.alarm.name,
-      sourceId: window.deviceId,
+      sourceId,
       metric: window.metric,
       stat: h.alarm.stat,
       value: h.value,

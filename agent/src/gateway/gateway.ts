@@ -6,11 +6,15 @@ import { GatewayError, isGatewayError } from './errors.js'
 import { gatewayLogger } from './log.js'
 import { type BatchInput, SourcePipeline } from './pipeline.js'
 import { PostgresSource } from './postgres-source.js'
+import { pseudonymiser } from './pseudonym.js'
 import { ResultsWriter } from './results-writer.js'
 import { loadSecret, type SecretSources } from './secrets.js'
 import { createSiteDatabase, type SiteDatabase } from './site-database.js'
 import { SiteMqttSource } from './site-mqtt-source.js'
 import { type SourceStatus, SourceTracker } from './source-tracker.js'
+
+/** How often a PostgreSQL source records how far it has read (a restart re-reads at most this much more). */
+const FLUSH_INTERVAL_MS = 60_000
 
 /** Hands a record to the agent; for a gateway agent this is the residency-gated accept. */
 export type GatewayEmit = (stream: StreamName, record: GatewayAggregate | DeviceEvent) => Promise<unknown>
@@ -54,6 +58,7 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
   const pipelines = new Map<string, SourcePipeline>()
   let db: SiteDatabase | undefined = deps.database
   let writer: ResultsWriter | null = null
+  let upstreamId: ((deviceId: string) => string) | undefined
   let started = false
 
   if (config.postgres.length > 0 && !config.database && !deps.database) {
@@ -65,10 +70,18 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
     await deps.emit('events', { time: new Date(now()).toISOString(), type, severity, data })
   }
 
-  const pipelineFor = (name: string): SourcePipeline => {
+  const pipelineFor = (name: string, replay?: PostgresSource): SourcePipeline => {
     let p = pipelines.get(name)
     if (!p) {
-      p = new SourcePipeline({ source: name, processing: config.processing, store, results: writer, emit: deps.emit })
+      p = new SourcePipeline({
+        source: name,
+        processing: config.processing,
+        store,
+        results: writer,
+        emit: deps.emit,
+        ...(replay ? { replay } : {}),
+        ...(upstreamId ? { upstreamId } : {}),
+      })
       pipelines.set(name, p)
     }
     return p
@@ -97,21 +110,34 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
 
   const runPostgres = async (source: PostgresSource) => {
     const name = source.config.name
-    const pipeline = pipelineFor(name)
+    const pipeline = pipelineFor(name, source)
     const tracker = trackerFor(name, 'postgres')
     let retryMs = config.retryDelayMs
+    let flushedAtMs = Date.now()
     while (!controller.signal.aborted) {
       let delayMs = source.config.pollIntervalMs
       try {
-        const polled = await source.poll(pipeline.watermark)
+        const polled = await source.poll(pipeline.watermark, pipeline.replayUntil)
         const outcome = await pipeline.process({
           readings: polled.readings,
+          replayed: polled.replayed,
+          replayDone: polled.replayDone,
           watermark: polled.watermark,
           ...(polled.caughtUp ? { closeUpToMs: now() } : {}),
         })
-        await tracker.succeeded({ rows: polled.rows, invalidRows: polled.invalidRows, watermark: pipeline.watermark, ...outcome })
+        await tracker.succeeded({
+          rows: polled.rows,
+          replayedRows: polled.replayedRows,
+          invalidRows: polled.invalidRows,
+          watermark: pipeline.watermark,
+          ...outcome,
+        })
         retryMs = config.retryDelayMs
         if (!polled.caughtUp) delayMs = 0
+        if (Date.now() - flushedAtMs >= FLUSH_INTERVAL_MS) {
+          flushedAtMs = Date.now()
+          await pipeline.flush()
+        }
       } catch (err) {
         if (controller.signal.aborted) break
         await tracker.failed(err)
@@ -136,10 +162,13 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
       if (db) {
         writer = new ResultsWriter(db, config.results.table, config.results.createTable)
       }
+      if (config.pseudonymise) {
+        upstreamId = pseudonymiser(loadSecret(config.pseudonymise.key, 'gateway.pseudonymise.key', deps.secrets))
+      }
       for (const sourceConfig of config.postgres) {
         const source = new PostgresSource(sourceConfig, db as SiteDatabase)
         log.info(
-          { source: sourceConfig.name, table: sourceConfig.table, watermark: pipelineFor(sourceConfig.name).watermark },
+          { source: sourceConfig.name, table: sourceConfig.table, watermark: pipelineFor(sourceConfig.name, source).watermark },
           'polling source',
         )
         loops.push(runPostgres(source))
@@ -169,6 +198,8 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
       controller.abort()
       for (const t of timers) clearInterval(t)
       await Promise.allSettled([...loops, ...mqttSources.map((s) => s.close())])
+      // Where each table source got to, so the next start re-reads only the windows that were open.
+      await Promise.allSettled([...pipelines.values()].map((p) => p.flush()))
       if (db && !deps.database) await db.close()
       db = undefined
     },

@@ -1,7 +1,8 @@
 import type { WindowResult } from './alarms.js'
+import type { StoredResult } from './corrections.js'
 import type { SiteDatabase } from './site-database.js'
 import { translatePgError } from './site-database.js'
-import { buildResultsDdl, buildResultsUpsert } from './sql.js'
+import { buildResultsDdl, buildResultsSelect, buildResultsUpsert } from './sql.js'
 
 /** Writes window results back to the site database; idempotent (upsert on device, metric and window start). */
 export class ResultsWriter {
@@ -27,12 +28,53 @@ export class ResultsWriter {
     }
   }
 
-  async write(source: string, results: readonly WindowResult[]): Promise<void> {
-    if (results.length === 0) return
+  async #ensure(): Promise<void> {
     if (this.#createTable && !this.#ensured) {
       await this.ensureTable()
       this.#ensured = true
     }
+  }
+
+  /** The stored results of these (device, window start) pairs, every metric. */
+  async read(keys: ReadonlyArray<{ readonly deviceId: string; readonly windowStartMs: number }>): Promise<StoredResult[]> {
+    if (keys.length === 0) return []
+    await this.#ensure()
+    type Row = {
+      device_id: string
+      metric: string
+      window_start_ms: number
+      count: number
+      mean: number | null
+      min: number | null
+      max: number | null
+      p95: number | null
+      alarms: string[]
+    }
+    let rows: Row[]
+    try {
+      rows = await this.#db.query<Row>(buildResultsSelect(this.#table), [
+        keys.map((k) => k.deviceId),
+        keys.map((k) => new Date(k.windowStartMs).toISOString()),
+      ])
+    } catch (err) {
+      throw translatePgError(err, `reading ${keys.length} stored result(s) from ${this.#table}`)
+    }
+    return rows.map((r) => ({
+      deviceId: r.device_id,
+      metric: r.metric,
+      windowStartMs: r.window_start_ms,
+      count: r.count,
+      mean: r.mean,
+      min: r.min,
+      max: r.max,
+      p95: r.p95,
+      alarms: r.alarms,
+    }))
+  }
+
+  async write(source: string, results: readonly WindowResult[]): Promise<void> {
+    if (results.length === 0) return
+    await this.#ensure()
     const col = <T>(f: (r: WindowResult) => T) => results.map(f)
     try {
       await this.#db.query(this.#upsert, [

@@ -14,14 +14,34 @@ export interface SiteDatabase {
 const UNAVAILABLE_SQLSTATES = /^(08|57P0[123]|53300)/
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
 
-/** Translates a node-postgres error into a coded GatewayError (server message and SQLSTATE kept, no secrets). */
+// SQLSTATE classes whose messages quote the offending value: 22 (data exception: `invalid input syntax for type
+// double precision: "..."`), 23 (integrity constraint violation), 42804/42P18 style datatype mismatches quote
+// identifiers only and are kept.
+const VALUE_QUOTING_SQLSTATES = /^(22|23)/
+
+/**
+ * A server message with row values taken out. PostgreSQL quotes the value it could not handle in double quotes
+ * (`invalid input syntax for type integer: "SECRETNOTE"`) and keys in `Key (col)=(value)`; site data must not
+ * reach the logs through an error. Identifiers in other messages (`relation "x" does not exist`) are kept.
+ */
+export function redactPgMessage(code: string, message: string): string {
+  if (!VALUE_QUOTING_SQLSTATES.test(code)) return message
+  return message.replace(/"(?:[^"]|"")*"/g, '"[redacted]"').replace(/\)=\((?:[^()]|\([^()]*\))*\)/g, ')=([redacted])')
+}
+
+/**
+ * Translates a node-postgres error into a coded GatewayError: the server message (row values redacted) and
+ * SQLSTATE kept; the driver's error, whose `detail`, `where` and `internalQuery` can quote rows, is not kept as
+ * the cause.
+ */
 export function translatePgError(err: unknown, doing: string): GatewayError {
   const e = err as { code?: string; message?: string; position?: string }
   const code = e.code ?? ''
-  const message = e.message ?? String(err)
+  const message = redactPgMessage(code, e.message ?? String(err))
+  const cause = Object.assign(new Error(message), { code })
   if (code === '28P01' || code === '28000') {
     return new GatewayError('AGENT_GATEWAY_DB_AUTH', `${doing}: the site database refused the credentials (SQLSTATE ${code})`, {
-      cause: err,
+      cause,
     })
   }
   if (
@@ -30,11 +50,11 @@ export function translatePgError(err: unknown, doing: string): GatewayError {
     /Connection terminated|timeout expired|not queryable/i.test(message)
   ) {
     return new GatewayError('AGENT_GATEWAY_DB_UNAVAILABLE', `${doing}: the site database is unreachable (${code || message})`, {
-      cause: err,
+      cause,
     })
   }
   const where = e.position ? ` at character ${e.position}` : ''
-  return new GatewayError('AGENT_GATEWAY_QUERY_FAILED', `${doing}: ${message} (SQLSTATE ${code || 'unknown'}${where})`, { cause: err })
+  return new GatewayError('AGENT_GATEWAY_QUERY_FAILED', `${doing}: ${message} (SQLSTATE ${code || 'unknown'}${where})`, { cause })
 }
 
 /**

@@ -11,7 +11,12 @@ export interface SourceStatus {
   readonly invalidRows: number
   readonly windowsClosed: number
   readonly alarms: number
+  /** Readings for windows that had already closed (each such window was recomputed, for a PostgreSQL source). */
   readonly lateReadings: number
+  /** Closed windows recomputed with different numbers: corrected on site and sent again upstream. */
+  readonly corrections: number
+  /** Rows read again after a restart to rebuild the windows that were open (not counted in `rows`). */
+  readonly replayedRows: number
   readonly overflowReadings: number
   readonly failures: number
   readonly lastError: { readonly code: string; readonly message: string; readonly at: string } | null
@@ -19,6 +24,8 @@ export interface SourceStatus {
 
 export interface BatchReport {
   readonly rows: number
+  readonly replayedRows?: number
+  readonly corrections: number
   readonly invalidRows: number
   readonly watermark: string | null
   readonly closed: number
@@ -50,6 +57,8 @@ export class SourceTracker {
       windowsClosed: 0,
       alarms: 0,
       lateReadings: 0,
+      corrections: 0,
+      replayedRows: 0,
       overflowReadings: 0,
       failures: 0,
       lastError: null,
@@ -72,13 +81,19 @@ export class SourceTracker {
       windowsClosed: s.windowsClosed + report.closed,
       alarms: s.alarms + report.alarms,
       lateReadings: s.lateReadings + report.late,
+      corrections: s.corrections + report.corrections,
+      replayedRows: s.replayedRows + (report.replayedRows ?? 0),
       overflowReadings: s.overflowReadings + report.overflow,
     }
     if (report.rows > 0 || report.closed > 0) {
       this.#log.debug({ rows: report.rows, closed: report.closed, watermark: report.watermark }, 'batch processed')
     }
     if (report.invalidRows > 0) this.#log.warn({ invalidRows: report.invalidRows }, 'rows without device or time skipped')
-    if (report.late > 0) this.#log.warn({ late: report.late }, 'readings for already closed windows dropped')
+    if (report.late > 0) {
+      if (s.kind === 'postgres') {
+        this.#log.warn({ late: report.late, corrections: report.corrections }, 'rows for already closed windows: windows recomputed')
+      } else this.#log.warn({ late: report.late }, 'readings for already closed windows dropped (a site MQTT source cannot be re-read)')
+    }
     if (wasFailing) {
       this.#log.info({ failures: s.failures }, 'source recovered')
       await this.#safeEvent('gateway.source-recovered', 'info', { source: s.name })

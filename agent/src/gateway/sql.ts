@@ -18,6 +18,11 @@ export interface PollQueries {
   readonly initial: string
   /** Later polls: `$1` = watermark (text), `$2` = limit. */
   readonly incremental: string
+  /**
+   * Every row of one device in one window, in watermark order, to recompute a window that received late rows:
+   * `$1` = device id (text), `$2` = window start, `$3` = window end (timestamptz, end exclusive), `$4` = limit.
+   */
+  readonly window: string
 }
 
 /**
@@ -36,9 +41,12 @@ export function buildPollQueries(source: PostgresSourceConfig): PollQueries {
   ].join(', ')
   const extra = source.where ? ` AND (${source.where})` : ''
   const from = `SELECT ${select} FROM ${quoteIdent(source.table)}`
+  const device = quoteIdent(source.deviceColumn)
+  const time = quoteIdent(source.timeColumn)
   return {
     initial: `${from} WHERE ${wm} IS NOT NULL${extra} ORDER BY ${wm} LIMIT $1`,
     incremental: `${from} WHERE ${wm} > $1::${cast}${extra} ORDER BY ${wm} LIMIT $2`,
+    window: `${from} WHERE ${wm} IS NOT NULL AND ${device}::text = $1 AND ${time} >= $2::timestamptz AND ${time} < $3::timestamptz${extra} ORDER BY ${wm} LIMIT $4`,
   }
 }
 
@@ -61,6 +69,13 @@ export function buildResultsDdl(table: string): string {
   "computed_at" timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY ("device_id", "metric", "window_start")
 )`
+}
+
+/** The stored results of given (device, window start) pairs: `$1` = device ids, `$2` = window starts. */
+export function buildResultsSelect(table: string): string {
+  return `SELECT r."device_id", r."metric", (extract(epoch FROM r."window_start") * 1000)::float8 AS "window_start_ms", r."count",
+  r."mean", r."min", r."max", r."p95", r."alarms"
+FROM ${quoteIdent(table)} r JOIN unnest($1::text[], $2::timestamptz[]) AS k(d, ws) ON r."device_id" = k.d AND r."window_start" = k.ws`
 }
 
 /**

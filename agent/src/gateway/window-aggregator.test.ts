@@ -33,7 +33,12 @@ describe('WindowAggregator', () => {
     const agg = new WindowAggregator(opts)
     agg.add([r('a', 1_000, 1), r('a', 61_000, 2)])
     expect(agg.closeByEventTime()).toHaveLength(1)
-    expect(agg.add([r('a', 2_000, 99)])).toEqual({ accepted: 0, late: 1, overflow: 0 })
+    expect(agg.add([r('a', 2_000, 99)])).toEqual({
+      accepted: 0,
+      late: 1,
+      lateWindows: [{ deviceId: 'a', windowStartMs: 0, windowEndMs: 60_000 }],
+      overflow: 0,
+    })
     expect(agg.closeUpTo(120_000)[0]).toMatchObject({ windowStartMs: 60_000, count: 1, max: 2 })
   })
 
@@ -55,7 +60,7 @@ describe('WindowAggregator', () => {
 
   it('caps the readings kept per window and reports the overflow', () => {
     const agg = new WindowAggregator({ ...opts, maxReadingsPerWindow: 2 })
-    expect(agg.add([r('a', 1, 1), r('a', 2, 2), r('a', 3, 3)])).toEqual({ accepted: 2, late: 0, overflow: 1 })
+    expect(agg.add([r('a', 1, 1), r('a', 2, 2), r('a', 3, 3)])).toEqual({ accepted: 2, late: 0, lateWindows: [], overflow: 1 })
   })
 
   it('gives the same windows whether or not it is snapshotted and restored between any two batches', () => {

@@ -13,6 +13,12 @@ export interface OpenWindow {
   readonly metric: string
   readonly windowStartMs: number
   readonly values: number[]
+  /**
+   * Where a replayable source must resume reading to rebuild this window after a restart: its watermark just
+   * before the batch that opened the window (`null`: from the source's start). Absent for sources that cannot
+   * be re-read (their checkpoints keep the values instead).
+   */
+  readonly resumeFrom?: string | null
 }
 
 /** What a checkpoint stores so a restart resumes with the same windows (JSON-serialisable). */
@@ -36,10 +42,19 @@ export interface AggregatorOptions {
   readonly maxReadingsPerWindow: number
 }
 
+/** A (device, window) that received readings after it closed. */
+export interface LateWindow {
+  readonly deviceId: string
+  readonly windowStartMs: number
+  readonly windowEndMs: number
+}
+
 export interface AddResult {
   readonly accepted: number
   /** Readings for windows already closed (they arrived after the allowed lateness). */
   readonly late: number
+  /** The closed windows those late readings belong to, one entry per (device, window), oldest first. */
+  readonly lateWindows: LateWindow[]
   /** Readings over `maxReadingsPerWindow`. */
   readonly overflow: number
 }
@@ -69,21 +84,35 @@ export class WindowAggregator {
     return Math.floor(timeMs / this.#options.windowMs) * this.#options.windowMs
   }
 
-  add(readings: Iterable<Reading>): AddResult {
+  /** `isClosed` for a reading's window: such readings are late and not added. */
+  isLate(timeMs: number): boolean {
+    return this.#closedUpToMs !== null && this.windowStartOf(timeMs) + this.#options.windowMs <= this.#closedUpToMs
+  }
+
+  /**
+   * Adds readings to their open windows. `resumeFrom` is recorded on every window this call opens (see
+   * {@link OpenWindow.resumeFrom}); leave it undefined for sources that cannot be re-read.
+   */
+  add(readings: Iterable<Reading>, resumeFrom?: string | null): AddResult {
     let accepted = 0
     let late = 0
     let overflow = 0
+    const lateWindows = new Map<string, LateWindow>()
     for (const r of readings) {
       if (!Number.isFinite(r.value) || !Number.isFinite(r.timeMs)) continue
       const windowStartMs = this.windowStartOf(r.timeMs)
-      if (this.#closedUpToMs !== null && windowStartMs + this.#options.windowMs <= this.#closedUpToMs) {
+      if (this.isLate(r.timeMs)) {
         late++
+        const lateKey = `${r.deviceId}\u0000${windowStartMs}`
+        if (!lateWindows.has(lateKey)) {
+          lateWindows.set(lateKey, { deviceId: r.deviceId, windowStartMs, windowEndMs: windowStartMs + this.#options.windowMs })
+        }
         continue
       }
       const key = keyOf(r.deviceId, r.metric, windowStartMs)
       let w = this.#open.get(key)
       if (!w) {
-        w = { deviceId: r.deviceId, metric: r.metric, windowStartMs, values: [] }
+        w = { deviceId: r.deviceId, metric: r.metric, windowStartMs, values: [], ...(resumeFrom !== undefined ? { resumeFrom } : {}) }
         this.#open.set(key, w)
       }
       if (w.values.length >= this.#options.maxReadingsPerWindow) {
@@ -95,7 +124,8 @@ export class WindowAggregator {
       accepted++
       if (this.#maxEventTimeMs === null || r.timeMs > this.#maxEventTimeMs) this.#maxEventTimeMs = r.timeMs
     }
-    return { accepted, late, overflow }
+    const sortedLate = [...lateWindows.values()].sort((a, b) => a.windowStartMs - b.windowStartMs || a.deviceId.localeCompare(b.deviceId))
+    return { accepted, late, lateWindows: sortedLate, overflow }
   }
 
   /** Closes the windows the readings seen so far have moved past (event time minus the allowed lateness). */
@@ -122,6 +152,25 @@ export class WindowAggregator {
 
   get openWindowCount(): number {
     return this.#open.size
+  }
+
+  /**
+   * Where a replayable source must resume to rebuild every open window: the `resumeFrom` of the oldest one
+   * (windows are kept in the order they opened, and a source's watermark only grows). `undefined` when some
+   * open window cannot be rebuilt by re-reading (it came from a checkpoint that held values), `noneOpen` when
+   * no window is open.
+   */
+  resumePoint(): { readonly kind: 'noneOpen' } | { readonly kind: 'from'; readonly watermark: string | null } | undefined {
+    let first: OpenWindow | undefined
+    for (const w of this.#open.values()) {
+      if (w.resumeFrom === undefined) return undefined
+      first ??= w
+    }
+    return first ? { kind: 'from', watermark: first.resumeFrom ?? null } : { kind: 'noneOpen' }
+  }
+
+  get closedUpToMs(): number | null {
+    return this.#closedUpToMs
   }
 
   snapshot(): AggregatorState {
