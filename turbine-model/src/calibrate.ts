@@ -152,7 +152,16 @@ export function calibrateFromOutFiles(files: readonly { name: string; text: stri
   if (files.length === 0) throw new ModelError('MODEL_CALIBRATION_DATA', 'no .out files given')
   const constants = options.constants ?? NREL5MW.constants
   const steady: SteadyStateOptions = { ...options, generatorEfficiency: constants.drivetrain.generatorEfficiency }
-  const points = files.map((f) => steadyStatePoint(parseOutFile(f.text), f.name, steady))
+  const points = files.map((f) => {
+    let output: ReturnType<typeof parseOutFile>
+    try {
+      output = parseOutFile(f.text)
+    } catch (err) {
+      if (err instanceof ModelError) throw new ModelError(err.code, `${f.name}: ${err.message}`, { cause: err })
+      throw err
+    }
+    return steadyStatePoint(output, f.name, steady)
+  })
   const fit = fitAeroCorrection(points, constants, options.table)
   const sources = files.map((f) => ({ name: f.name, sha256: createHash('sha256').update(f.text).digest('hex') }))
   return parseCalibration({
