@@ -2,7 +2,7 @@ import { fork } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { CONTROLLER_PARAMETER_DEFAULTS, type SimulationRequest } from '@edgetwin/shared-schemas'
-import { MODEL_VERSION } from '@edgetwin/turbine-model'
+import { DEFAULT_CALIBRATION, MODEL_VERSION, type ModelCalibration } from '@edgetwin/turbine-model'
 import { DispatchError } from '../errors.js'
 import { resolveInside } from '../paths.js'
 import { type EngineResult, type EngineRun, RESULT_FILES, type SimulationEngine } from './engine.js'
@@ -13,6 +13,11 @@ export interface RotorModelEngineOptions {
   readonly outputDtS: number
   readonly timeoutMs: number
   readonly killGraceMs: number
+  /**
+   * The model's aerodynamic correction (a file of `edgetwin model calibrate`, parsed with `parseCalibration`);
+   * default: the model's built-in DEFAULT_CALIBRATION. Its id is in the engine version and every `.out` header.
+   */
+  readonly calibration?: Pick<ModelCalibration, 'id' | 'correction'>
 }
 
 /**
@@ -27,9 +32,10 @@ function childEntry(): { modulePath: string; execArgv: string[] } {
 
 /** The reduced-order NREL 5-MW rotor model of `@edgetwin/turbine-model`, one child process per run. */
 export function createRotorModelEngine(o: RotorModelEngineOptions): SimulationEngine {
+  const calibration = o.calibration ?? DEFAULT_CALIBRATION
   return {
     name: 'rotor-model',
-    version: MODEL_VERSION,
+    version: `${MODEL_VERSION} calibration ${calibration.id}`,
     async run(job: EngineRun): Promise<EngineResult> {
       if ('deckId' in job.request) {
         throw new DispatchError(
@@ -51,6 +57,7 @@ export function createRotorModelEngine(o: RotorModelEngineOptions): SimulationEn
           outputDtS: r.outputDtS ?? o.outputDtS,
           parameters: { ...CONTROLLER_PARAMETER_DEFAULTS, ...r.controllerParameters },
           initialConditions: r.initialConditions,
+          calibration: { id: calibration.id, correction: calibration.correction },
         },
         outFile,
         description: `edgetwin rotor-model ${MODEL_VERSION}, simulation ${job.id}${r.label ? `: ${r.label}` : ''}`,
