@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import pino, { type Logger } from 'pino'
-import { registerBearerAuth } from './auth.js'
+import { checkTokenStrength, registerBearerAuth } from './auth.js'
 import type { SimulationEngine } from './engines/engine.js'
 import { createOpenfastEngine } from './engines/openfast-engine.js'
 import { createRotorModelEngine } from './engines/rotor-model-engine.js'
@@ -38,6 +38,9 @@ function withoutTypeboxKeys<T>(value: T): T {
 
 /** The NREL 5-MW deck shipped in the package (`openfast-deck/`, beside `src/` and `dist/`). */
 export const DEFAULT_TEMPLATE_DECK_DIR = fileURLToPath(new URL('../openfast-deck/', import.meta.url))
+
+/** The rate limit's window: `limits.rateLimitPerMinute` requests per client in it. */
+const RATE_LIMIT_WINDOW_MS = 60_000
 
 export interface DispatchDeps {
   /** Accepted bearer tokens (from the environment, via the config loader); required unless auth is off. */
@@ -77,6 +80,7 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
       `authentication is on but no bearer token is set (environment variable ${config.auth.tokenEnv})`,
     )
   }
+  if (config.auth.enabled) checkTokenStrength(deps.bearerTokens, config.auth.tokenEnv)
   const log = deps.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] })
   const dataDir = resolve(config.dataDir)
   const engines = deps.engines ?? defaultEngines(config)
@@ -113,12 +117,20 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
   })
   // Expanded, so the page shows every operation with its request and response schemas without clicks.
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'full', deepLinking: false } })
+  // One global onRequest hook, added before authentication's: every request is counted per client (token-less ones,
+  // failures and unknown routes too) except /healthz, which a load balancer must always reach.
   await app.register(rateLimit, {
+    global: false,
+    allowList: (request) => request.routeOptions.url === '/healthz',
     max: config.limits.rateLimitPerMinute,
-    timeWindow: 60_000,
+    timeWindow: RATE_LIMIT_WINDOW_MS,
     errorResponseBuilder: (_req, context) =>
-      new DispatchError('DISPATCH_RATE_LIMITED', `more than ${context.max} requests in ${context.after}; retry after ${context.after}`),
+      new DispatchError(
+        'DISPATCH_RATE_LIMITED',
+        `more than ${context.max} requests from this client in ${RATE_LIMIT_WINDOW_MS / 1000} s; retry after ${Math.ceil(context.ttl / 1000)} s (Retry-After)`,
+      ),
   })
+  app.addHook('onRequest', app.rateLimit())
   // preservePath: keep the client's full file name so it is checked, not silently cut to its last segment.
   await app.register(multipart, { preservePath: true, limits: { fileSize: config.limits.uploadLimitBytes } })
   if (config.auth.enabled) registerBearerAuth(app, deps.bearerTokens)

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -49,13 +50,14 @@ describe('edgetwin dispatch serve', () => {
   it('serves the API over HTTP with a token from the environment and shuts down on SIGTERM', async () => {
     const config = join(dir, 'dispatch.json')
     await writeFile(config, JSON.stringify({ dataDir: join(dir, 'data'), logLevel: 'warn', auth: { tokenEnv: 'TEST_DISPATCH_TOKEN' } }))
-    const { url, exited } = serve(['--config', config, '--port', '0'], { TEST_DISPATCH_TOKEN: 'tok-1,tok-2' })
+    const [tok1, tok2] = [randomBytes(32).toString('hex'), randomBytes(32).toString('base64url')]
+    const { url, exited } = serve(['--config', config, '--port', '0'], { TEST_DISPATCH_TOKEN: `${tok1},${tok2}` })
     const base = await url
     expect((await fetch(`${base}/healthz`)).status).toBe(200)
     expect((await fetch(`${base}/status`)).status).toBe(401)
     const res = await fetch(`${base}/execute`, {
       method: 'PUT',
-      headers: { authorization: 'Bearer tok-2', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${tok2}`, 'content-type': 'application/json' },
       body: JSON.stringify({ engine: 'rotor-model', windSpeedMps: 10, durationS: 5 }),
     })
     expect(res.status).toBe(202)

@@ -5,7 +5,8 @@ import { buildApp, type DispatchApp, type DispatchDeps, parseDispatchConfig } fr
 import { formatOutFile, runSimulation } from '@edgetwin/turbine-model'
 import pino from 'pino'
 
-export const TOKEN = 'test-token-0123456789abcdef'
+/** 32 random bytes, hex (the server refuses tokens under 256 bits). */
+export const TOKEN = 'c0f6e1b27d9a4e58b3f1a6d0e9c47b2a5f8d1e3c6b9a0f7e2d4c8b1a3e5f7d9c'
 export const AUTH = { authorization: `Bearer ${TOKEN}` }
 export const silentLog = pino({ level: 'silent' })
 
