@@ -109,7 +109,7 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
   const startMs = Date.parse(options.startTime ?? '2026-10-05T00:00:00Z')
   const durationMs = (options.durationMinutes ?? 120) * MINUTE_MS
   const stepAtMs = startMs + (options.stepAfterMinutes ?? 20) * MINUTE_MS
-  const token = randomBytes(24).toString('hex')
+  const token = randomBytes(32).toString('hex')
   const closers: Array<() => Promise<void>> = []
   try {
     const dispatch = await startDispatchServer(parseDispatchConfig({ port: 0, dataDir: join(dataDir, 'dispatch'), logLevel: 'warn' }), {
