@@ -66,7 +66,9 @@ describe.concurrent('a server whose port is taken exits non-zero and says which 
   })
 
   it('edgetwin dispatch serve', async () => {
-    const r = await runToExit(['dispatch', 'serve', '--port', String(port)], { EDGETWIN_DISPATCH_TOKEN: 'busy-port-test' })
+    const r = await runToExit(['dispatch', 'serve', '--port', String(port)], {
+      EDGETWIN_DISPATCH_TOKEN: '9e1f3c5a7b2d4f6e8a0c1e3b5d7f9a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f',
+    })
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`port ${port} is in use`)
   })
