@@ -49,7 +49,14 @@ interface ModelCalibrateOptions {
 
 /** Reads and validates a calibration file written by `edgetwin model calibrate`. */
 export async function readCalibrationFile(path: string): Promise<ModelCalibration> {
-  return parseCalibration(JSON.parse(await readFile(path, 'utf8')), path)
+  const text = await readFile(path, 'utf8')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new ModelError('MODEL_INVALID_CALIBRATION', `${path}: not a JSON calibration file (${(err as Error).message})`, { cause: err })
+  }
+  return parseCalibration(value, path)
 }
 
 /** One line per operating point: what the fit saw and how far the fitted model is from it. */
