@@ -32,6 +32,8 @@ export interface GatewayDeps {
 
 export interface GatewayStatus {
   readonly sources: SourceStatus[]
+  /** Checkpoint bytes written and files fsynced since start (what the gateway costs the site's flash). */
+  readonly checkpoint: { readonly bytes: number; readonly writes: number }
 }
 
 export interface Gateway {
@@ -204,7 +206,7 @@ export function createGateway(config: GatewayProfileConfig, deps: GatewayDeps): 
       db = undefined
     },
     status() {
-      return { sources: [...trackers.values()].map((t) => t.status()) }
+      return { sources: [...trackers.values()].map((t) => t.status()), checkpoint: store.written }
     },
     async processReadings(source, input) {
       const tracker = trackerFor(source, 'mqtt')
