@@ -67,6 +67,19 @@ export const CloudConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The local event bus's delivery to its targets (enrichment, archive), as an EventBridge target RetryPolicy. */
+    events: Type.Object(
+      {
+        /** EventBridge MaximumRetryAttempts (0-185). */
+        maximumRetryAttempts: Type.Integer({ minimum: 0, maximum: 185, default: 185 }),
+        /** EventBridge MaximumEventAgeInSeconds (60-86,400). */
+        maximumEventAgeS: Type.Integer({ minimum: 60, maximum: 86_400, default: 86_400 }),
+        /** First retry after about this long, doubling per attempt (full jitter). */
+        retryBaseDelayMs: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 1000 }),
+        retryMaxDelayMs: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 300_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     fleet: CloudFleetConfig,
     jobs: CloudJobsConfig,
     twin: CloudTwinConfig,

@@ -48,7 +48,8 @@ describe('local tracker events', () => {
       'detail-type': 'Location Device Position Event',
       source: 'aws.geo',
       account: '123456789012',
-      time: '2025-03-01T08:00:05.000Z',
+      // EventBridge's `time` is whole seconds; ReceivedTime keeps the milliseconds.
+      time: '2025-03-01T08:00:05Z',
       region: 'eu-west-2',
       resources: ['arn:aws:geo:eu-west-2:123456789012:tracker/fleet'],
       detail: {

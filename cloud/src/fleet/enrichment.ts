@@ -67,13 +67,16 @@ export function createEnrichmentHandler(deps: EnrichmentDeps): (input: unknown) 
   }
 }
 
-/** The same function as a consumer of the local bus: applies the input transformer first. */
+/**
+ * The same function as a target of the local bus: applies the input transformer first. The object's uuid is the
+ * event's id, so a redelivered event (a retry, a restart, a replayed dead letter) overwrites its own object
+ * instead of adding a second one: the local bus delivers at least once, the store holds each event once.
+ */
 export function createEnrichmentConsumer(deps: EnrichmentDeps): (event: LocationDevicePositionEvent) => Promise<void> {
-  const handle = createEnrichmentHandler(deps)
   return async (event) => {
     if (!validators.LocationDevicePositionEvent.check(event)) {
       throw new SchemaError('SCHEMA_INVALID', `invalid LocationDevicePositionEvent`, validators.LocationDevicePositionEvent.errors(event))
     }
-    await handle(transformPositionEvent(event))
+    await createEnrichmentHandler({ ...deps, newUuid: () => event.id })(transformPositionEvent(event))
   }
 }

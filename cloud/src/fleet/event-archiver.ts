@@ -1,16 +1,49 @@
 import { type LocationDevicePositionEvent, SchemaError, validators } from '@edgetwin/shared-schemas'
 import type { ArchiveRecord, ArchiveStream } from '../sinks/archive/archive-stream.js'
+import type { LocalArchiveStream } from '../sinks/archive/local-archive-stream.js'
+import type { SinkWriteResult } from '../sinks/sink-result.js'
 import { FleetError } from './errors.js'
 
 /**
- * The archived form of a position event: the raw EventBridge event with `DeviceId` lifted to the top, the
- * dynamic-partitioning key the archive port takes (on AWS, Firehose's inline parsing with `.detail.DeviceId`
- * yields the same partition). Athena reads it as `detail.deviceid`, `detail.sampletime`, `detail.position`.
+ * The archived form of a position event: the EventBridge event exactly as the bus delivered it (the AWS path's
+ * Firehose target writes the same line), partitioned by `.detail.DeviceId`. Athena reads it as
+ * `detail.deviceid`, `detail.sampletime`, `detail.position`.
  */
 export type ArchivedPositionEvent = ArchiveRecord & LocationDevicePositionEvent
 
 export function toArchivedPositionEvent(event: LocationDevicePositionEvent): ArchivedPositionEvent {
-  return { DeviceId: event.detail.DeviceId, ...event }
+  return event as ArchivedPositionEvent
+}
+
+/** Firehose's `partitionKeyFromQuery` for position events: `.detail.DeviceId`. */
+export const positionEventPartitionKey = (record: ArchiveRecord): string =>
+  String((record as Partial<LocationDevicePositionEvent>).detail?.DeviceId)
+
+const checkEvent = (event: LocationDevicePositionEvent): void => {
+  if (!validators.LocationDevicePositionEvent.check(event)) {
+    throw new SchemaError('SCHEMA_INVALID', `invalid LocationDevicePositionEvent`, validators.LocationDevicePositionEvent.errors(event))
+  }
+}
+
+const rejectedError = (event: LocationDevicePositionEvent, result: SinkWriteResult): FleetError | undefined => {
+  const r = result.rejected[0]
+  return r
+    ? new FleetError('CLOUD_FLEET_ARCHIVE_REJECTED', `archive refused position event ${event.id}: ${r.code} ${r.message}`)
+    : undefined
+}
+
+/**
+ * The archive target inside the durable bus's delivery transaction: the spool row and "delivered" commit together,
+ * so a crash never archives an event twice.
+ */
+export function createPositionEventSpooler(
+  archive: Pick<LocalArchiveStream, 'appendInTransaction'>,
+): (event: LocationDevicePositionEvent) => void {
+  return (event) => {
+    checkEvent(event)
+    const err = rejectedError(event, archive.appendInTransaction([toArchivedPositionEvent(event)]))
+    if (err) throw err
+  }
 }
 
 /**
@@ -19,13 +52,8 @@ export function toArchivedPositionEvent(event: LocationDevicePositionEvent): Arc
  */
 export function createPositionEventArchiver(archive: Pick<ArchiveStream, 'put'>): (event: LocationDevicePositionEvent) => Promise<void> {
   return async (event) => {
-    if (!validators.LocationDevicePositionEvent.check(event)) {
-      throw new SchemaError('SCHEMA_INVALID', `invalid LocationDevicePositionEvent`, validators.LocationDevicePositionEvent.errors(event))
-    }
-    const result = await archive.put([toArchivedPositionEvent(event)])
-    if (result.rejected.length > 0) {
-      const r = result.rejected[0]!
-      throw new FleetError('CLOUD_FLEET_ARCHIVE_REJECTED', `archive refused position event ${event.id}: ${r.code} ${r.message}`)
-    }
+    checkEvent(event)
+    const err = rejectedError(event, await archive.put([toArchivedPositionEvent(event)]))
+    if (err) throw err
   }
 }

@@ -3,8 +3,9 @@ import type { Logger } from 'pino'
 import type { Zone } from '../analytics/zone.js'
 import type { PositionEventBus } from '../event-bus.js'
 import type { ArchiveStream } from '../sinks/archive/archive-stream.js'
+import type { LocalArchiveStream } from '../sinks/archive/local-archive-stream.js'
 import { createEnrichmentConsumer } from './enrichment.js'
-import { createPositionEventArchiver } from './event-archiver.js'
+import { createPositionEventArchiver, createPositionEventSpooler } from './event-archiver.js'
 import { GeofenceDetector, type GeofenceEvent } from './geofence.js'
 import type { MaintenanceStore } from './maintenance-store.js'
 import type { ObjectStore } from './object-store.js'
@@ -15,8 +16,12 @@ export interface FleetConsumersDeps {
   readonly objects: ObjectStore
   /** The enriched objects' prefix. */
   readonly objectPrefix: string
-  /** The archive stream the raw position events go to (a delivery stream of its own, prefix e.g. `position-events`). */
-  readonly archive: Pick<ArchiveStream, 'put'>
+  /**
+   * The archive stream the raw position events go to (a delivery stream of its own, prefix e.g. `position-events`).
+   * With `appendInTransaction` (the local spool on the bus's database) an event is spooled in the transaction that
+   * marks its delivery done.
+   */
+  readonly archive: Pick<ArchiveStream, 'put'> & Partial<Pick<LocalArchiveStream, 'appendInTransaction'>>
   readonly zone: Zone
   readonly minDwellS: number
   readonly logger: Logger
@@ -44,7 +49,6 @@ export function startFleetConsumers(deps: FleetConsumersDeps): FleetConsumers {
   const log = deps.logger
   const counters: FleetCounters = { enriched: 0, archived: 0, geofenceEvents: 0, failed: 0 }
   const enrich = createEnrichmentConsumer({ maintenance: deps.maintenance, objects: deps.objects, prefix: deps.objectPrefix, logger: log })
-  const archive = createPositionEventArchiver(deps.archive)
   const geofence = new GeofenceDetector(deps.zone, { minDwellS: deps.minDwellS })
   const counted =
     (name: 'enriched' | 'archived', fn: (e: LocationDevicePositionEvent) => Promise<void>) => async (e: LocationDevicePositionEvent) => {
@@ -52,22 +56,44 @@ export function startFleetConsumers(deps: FleetConsumersDeps): FleetConsumers {
         await fn(e)
         counters[name]++
       } catch (err) {
-        counters.failed++
-        log.warn({ err, consumer: name, eventId: e.id, deviceId: e.detail?.DeviceId }, 'position event consumer failed')
+        failed(name, e, err)
         throw err
       }
     }
+  const failed = (name: string, e: LocationDevicePositionEvent, err: unknown) => {
+    counters.failed++
+    log.warn({ err, consumer: name, eventId: e.id, deviceId: e.detail?.DeviceId }, 'position event consumer failed')
+  }
+  const { appendInTransaction } = deps.archive
+  const archiveTarget = appendInTransaction
+    ? (() => {
+        const spool = createPositionEventSpooler({ appendInTransaction })
+        return (e: LocationDevicePositionEvent) => {
+          try {
+            spool(e)
+          } catch (err) {
+            failed('archived', e, err)
+            throw err
+          }
+          counters.archived++
+        }
+      })()
+    : counted('archived', createPositionEventArchiver(deps.archive))
   const unsubscribe = [
-    deps.bus.subscribe(counted('enriched', enrich)),
-    deps.bus.subscribe(counted('archived', archive)),
-    deps.bus.subscribe((e) => {
-      const d = e.detail
-      for (const g of geofence.update({ deviceId: d.DeviceId, sampleTime: d.SampleTime, lon: d.Position[0], lat: d.Position[1] })) {
-        counters.geofenceEvents++
-        log.info({ deviceId: g.DeviceId, zone: g.GeofenceId, transition: g.EventType, sampleTime: g.SampleTime }, 'geofence event')
-        deps.onGeofenceEvent?.(g)
-      }
-    }),
+    // Named targets: a durable bus retries them with backoff and dead-letters them by these names.
+    deps.bus.subscribe(counted('enriched', enrich), { target: 'enrichment' }),
+    deps.bus.subscribe(archiveTarget, { target: 'archive', inTransaction: appendInTransaction !== undefined }),
+    deps.bus.subscribe(
+      (e) => {
+        const d = e.detail
+        for (const g of geofence.update({ deviceId: d.DeviceId, sampleTime: d.SampleTime, lon: d.Position[0], lat: d.Position[1] })) {
+          counters.geofenceEvents++
+          log.info({ deviceId: g.DeviceId, zone: g.GeofenceId, transition: g.EventType, sampleTime: g.SampleTime }, 'geofence event')
+          deps.onGeofenceEvent?.(g)
+        }
+      },
+      { target: 'geofence' },
+    ),
   ]
   return {
     counters,

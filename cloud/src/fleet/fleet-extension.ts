@@ -11,6 +11,9 @@ export function fleetExtension(options: { readonly onReady?: (services: FleetSer
       dataDir: ctx.config.dataDir,
       bus: ctx.bus,
       archiveRoot: ctx.ingest.archiveRoot,
+      db: ctx.ingest.databases.ingest,
+      archiveBufferIntervalMs: ctx.config.archive.bufferIntervalS * 1000,
+      archiveBufferSizeBytes: ctx.config.archive.bufferSizeMiB * 1024 * 1024,
       logger: ctx.logger,
       ...(ctx.config.awsRegion ? { awsRegion: ctx.config.awsRegion } : {}),
     })

@@ -1,11 +1,13 @@
 import { isAbsolute, join } from 'node:path'
 import type { CloudFleetConfig } from '@edgetwin/shared-schemas'
+import type { Database } from 'better-sqlite3'
 import type { Logger } from 'pino'
 import { defaultZone, loadZoneFile, type Zone } from '../analytics/zone.js'
 import type { PositionEventBus } from '../event-bus.js'
 import { createLocalArchiveStream } from '../sinks/archive/local-archive-stream.js'
 import { createDynamoDbMaintenanceStore } from './dynamodb-maintenance-store.js'
 import { FleetError } from './errors.js'
+import { positionEventPartitionKey } from './event-archiver.js'
 import { type FleetConsumers, startFleetConsumers } from './fleet-consumers.js'
 import type { GeofenceEvent } from './geofence.js'
 import { createLocalObjectStore } from './local-object-store.js'
@@ -22,8 +24,11 @@ export interface FleetServicesDeps {
   readonly archiveRoot: string
   readonly logger: Logger
   readonly awsRegion?: string
-  /** Local archive buffering of the position events (Firehose hints). */
+  /** Local archive buffering of the position events (Firehose hints; `cloud run` passes the config's `archive`). */
   readonly archiveBufferIntervalMs?: number
+  readonly archiveBufferSizeBytes?: number
+  /** The database the event bus is on: the position events' spool joins its delivery transactions. */
+  readonly db?: Database
   readonly onGeofenceEvent?: (event: GeofenceEvent) => void
 }
 
@@ -71,7 +76,10 @@ export async function startFleetServices(config: Readonly<CloudFleetConfig>, dep
     prefix: config.archivePrefix,
     streamName: 'edgetwin-position-events',
     logger: log.child({ component: 'position-archive' }),
+    partitionKey: positionEventPartitionKey,
+    ...(deps.db ? { db: deps.db } : {}),
     ...(deps.archiveBufferIntervalMs !== undefined ? { bufferIntervalMs: deps.archiveBufferIntervalMs } : {}),
+    ...(deps.archiveBufferSizeBytes !== undefined ? { bufferSizeBytes: deps.archiveBufferSizeBytes } : {}),
   })
   await archive.start()
   const consumers = startFleetConsumers({

@@ -1,9 +1,9 @@
 import type { DeadLetterReason, DecodeLimits, SinkName, StreamName } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import { CloudError } from '../errors.js'
-import type { ArchiveStream } from '../sinks/archive/archive-stream.js'
+import type { ArchiveRecord, ArchiveStream } from '../sinks/archive/archive-stream.js'
 import type { DeviceStatusStore } from '../sinks/device-status/device-status-store.js'
-import type { PositionTracker } from '../sinks/position-tracker/position-tracker.js'
+import type { DevicePositionUpdate, PositionTracker } from '../sinks/position-tracker/position-tracker.js'
 import type { SinkWriteResult } from '../sinks/sink-result.js'
 import type { TimeSeriesWriter } from '../sinks/time-series/time-series-store.js'
 import type { DeadLetterStore } from './dead-letter-store.js'
@@ -18,8 +18,20 @@ export interface RouterSinks {
   readonly deviceStatus: DeviceStatusStore
 }
 
+/**
+ * Synchronous writers of sinks that keep their data in the marks' own database (the local tracker and archive
+ * spool in SQLite). The router runs each inside `marks.advanceWith`, one transaction per envelope and sink, so
+ * the records and their high-water mark commit together: a crash or a redelivery never duplicates them.
+ */
+export interface InTransactionWriters {
+  readonly tracker?: (updates: readonly DevicePositionUpdate[]) => SinkWriteResult
+  readonly archive?: (records: readonly ArchiveRecord[]) => SinkWriteResult
+}
+
 export interface RouterOptions {
   readonly sinks: RouterSinks
+  /** Only with a marks store that has `advanceWith`, on the same database as these writers. */
+  readonly inTransaction?: InTransactionWriters
   readonly marks: HighWaterMarkStore
   readonly deadLetters: DeadLetterStore
   readonly logger: Logger
@@ -84,6 +96,23 @@ export function createRouter(options: RouterOptions): Router {
     }
   }
 
+  const atomic = options.inTransaction
+  const advanceWith = marks.advanceWith?.bind(marks)
+  /** The write and the mark in one transaction, when the sink lives in the marks' database; undefined otherwise. */
+  const writeAtomically = (d: SinkDelivery, receivedTime: string, envelope: Parameters<typeof toArchiveRecords>[0]) => {
+    if (!advanceWith || !atomic) return undefined
+    const { deviceId, stream } = envelope
+    if (d.sink === 'tracker' && atomic.tracker) {
+      const updates = toPositionUpdates(envelope, d.records)
+      return advanceWith(deviceId, stream, d.sink, d.lastSeq, () => atomic.tracker!(updates))
+    }
+    if (d.sink === 'archive' && atomic.archive) {
+      const records = toArchiveRecords(envelope, d.records, receivedTime)
+      return advanceWith(deviceId, stream, d.sink, d.lastSeq, () => atomic.archive!(records))
+    }
+    return undefined
+  }
+
   return {
     stats: () => stats,
     async handle(topic, payload) {
@@ -107,9 +136,13 @@ export function createRouter(options: RouterOptions): Router {
       }
       const results = await Promise.allSettled(
         plan.deliveries.map(async (d) => {
-          const result = await write(d, receivedTime, envelope)
-          // The mark moves only after the sink has the records: at-least-once into each sink, exactly-once with the mark.
-          await marks.advance(envelope.deviceId, envelope.stream, d.sink, d.lastSeq)
+          let result = writeAtomically(d, receivedTime, envelope)
+          if (!result) {
+            result = await write(d, receivedTime, envelope)
+            // The mark moves only after the sink has the records: at-least-once into the sink, made exactly-once by
+            // the mark and by the sink's own idempotency on (device, stream, seq) for a crash in between.
+            await marks.advance(envelope.deviceId, envelope.stream, d.sink, d.lastSeq)
+          }
           if (result.rejected.length > 0) {
             stats.rejected[d.sink] += result.rejected.length
             logger.error({ sink: d.sink, deviceId: envelope.deviceId, rejected: result.rejected.slice(0, 10) }, 'sink rejected entries')

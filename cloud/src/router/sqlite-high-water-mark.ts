@@ -2,7 +2,10 @@ import type { SinkName, StreamName } from '@edgetwin/shared-schemas'
 import type { Database } from 'better-sqlite3'
 import type { HighWaterMarkStore } from './high-water-mark.js'
 
-/** SQLite high-water marks. The local router is the file's only writer, so reads are served from a write-through cache. */
+/**
+ * SQLite high-water marks. The local router is the file's only writer, so reads are served from a write-through cache.
+ * `advanceWith` commits a sink's rows (tracker, archive spool in the same file) together with the mark.
+ */
 export function createSqliteHighWaterMarkStore(db: Database): HighWaterMarkStore {
   db.exec(`CREATE TABLE IF NOT EXISTS high_water_marks (
     device_id TEXT NOT NULL, stream TEXT NOT NULL, sink TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -10,6 +13,10 @@ export function createSqliteHighWaterMarkStore(db: Database): HighWaterMarkStore
   const select = db.prepare('SELECT sink, seq FROM high_water_marks WHERE device_id = ? AND stream = ?')
   const upsert = db.prepare(`INSERT INTO high_water_marks (device_id, stream, sink, seq) VALUES (?, ?, ?, ?)
     ON CONFLICT (device_id, stream, sink) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > high_water_marks.seq`)
+  const writeAndAdvance = db.transaction((deviceId: string, stream: StreamName, sink: SinkName, seq: number, write: () => unknown) => {
+    const result = write()
+    return { result, changed: upsert.run(deviceId, stream, sink, seq).changes > 0 }
+  })
   const cache = new Map<string, Partial<Record<SinkName, number>>>()
   const load = (deviceId: string, stream: StreamName): Partial<Record<SinkName, number>> => {
     const key = `${deviceId}\0${stream}`
@@ -29,6 +36,12 @@ export function createSqliteHighWaterMarkStore(db: Database): HighWaterMarkStore
       const changed = upsert.run(deviceId, stream, sink, seq).changes > 0
       if (changed) load(deviceId, stream)[sink] = seq
       return changed
+    },
+    advanceWith(deviceId, stream, sink, seq, write) {
+      const { result, changed } = writeAndAdvance(deviceId, stream, sink, seq, write)
+      // The cache moves only once the transaction has committed: a rolled-back write must be retried, not dropped.
+      if (changed) load(deviceId, stream)[sink] = seq
+      return result as ReturnType<typeof write>
     },
     async close() {},
   }

@@ -5,11 +5,13 @@ import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write'
 import { type CloudConfig, parseConfig, validators } from '@edgetwin/shared-schemas'
 import { type Logger, pino } from 'pino'
 import { CloudError } from '../errors.js'
-import { createLocalEventBus, type PositionEventBus } from '../event-bus.js'
+import type { PositionEventBus } from '../event-bus.js'
+import type { RouterStats } from '../router/router.js'
 import { createFirehoseArchiveStream } from '../sinks/archive/firehose-archive-stream.js'
 import { createLocationPositionTracker } from '../sinks/position-tracker/location-position-tracker.js'
 import { createInfluxTimeSeriesStore } from '../sinks/time-series/influx-time-series-store.js'
 import { createTimestreamWriter } from '../sinks/time-series/timestream-writer.js'
+import type { EventBusHealth } from './durable-event-bus.js'
 import { createLocalIngest, type LocalIngest, type LocalIngestOptions } from './local-ingest.js'
 import { createMqttIngest, type MqttIngest } from './mqtt-ingest.js'
 
@@ -38,11 +40,19 @@ export interface CloudDeps {
   readonly extensions?: readonly CloudExtension[]
 }
 
+export interface CloudHealth {
+  readonly router: Readonly<RouterStats>
+  /** Absent when the bus was passed in (not the durable one). */
+  readonly events: EventBusHealth | undefined
+}
+
 export interface Cloud {
   readonly config: Readonly<CloudConfig>
   readonly bus: PositionEventBus
   readonly ingest: LocalIngest
   readonly mqtt: MqttIngest
+  /** Router counters and the event bus's deliveries, retries and dead letters per target. */
+  health(): CloudHealth
   start(): Promise<void>
   close(): Promise<void>
 }
@@ -109,10 +119,15 @@ export function createCloud(input: unknown, deps: CloudDeps = {}): Cloud {
   const config = parseConfig(validators.CloudConfig, input)
   const logger = deps.logger ?? pino({ level: config.logLevel, redact: ['*.token', '*.password', '*.authorization', '*.secretAccessKey'] })
   const env = deps.env ?? {}
-  const bus = deps.bus ?? createLocalEventBus()
   const ingest = createLocalIngest({
     dataDir: config.dataDir,
-    bus,
+    ...(deps.bus ? { bus: deps.bus } : {}),
+    eventRetry: {
+      maximumRetryAttempts: config.events.maximumRetryAttempts,
+      maximumEventAgeS: config.events.maximumEventAgeS,
+      baseDelayMs: config.events.retryBaseDelayMs,
+      maxDelayMs: config.events.retryMaxDelayMs,
+    },
     logger,
     limits: { maxPayloadBytes: config.router.maxPayloadBytes, maxInflatedBytes: config.router.maxInflatedBytes },
     trackerName: config.tracker.trackerName,
@@ -122,6 +137,7 @@ export function createCloud(input: unknown, deps: CloudDeps = {}): Cloud {
     archiveBufferIntervalMs: config.archive.bufferIntervalS * 1000,
     overrides: configuredAdapters(config, env, logger),
   })
+  const bus = ingest.bus
   const mqtt = createMqttIngest({
     url: config.broker.url,
     clientId: config.broker.clientId,
@@ -136,6 +152,7 @@ export function createCloud(input: unknown, deps: CloudDeps = {}): Cloud {
     bus,
     ingest,
     mqtt,
+    health: () => ({ router: ingest.router.stats(), events: ingest.events?.health() }),
     async start() {
       await ingest.start()
       started.push(ingest)
@@ -152,7 +169,12 @@ export function createCloud(input: unknown, deps: CloudDeps = {}): Cloud {
     async close() {
       if (closed) return
       closed = true
-      for (const c of started.reverse()) await c.close()
+      // Reverse order: the MQTT intake first (it finishes the message in flight, then stops), then the event
+      // deliveries (the one in flight finishes; the rest wait in ingest.db), then the consumers, the sinks last.
+      for (const c of started.reverse()) {
+        await c.close()
+        if (c === mqtt) await ingest.events?.close()
+      }
       if (!started.includes(ingest)) await ingest.close()
     },
   }

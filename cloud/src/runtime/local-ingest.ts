@@ -10,18 +10,25 @@ import { createRouter, type Router } from '../router/router.js'
 import { createSqliteDeadLetterStore } from '../router/sqlite-dead-letter-store.js'
 import { createSqliteHighWaterMarkStore } from '../router/sqlite-high-water-mark.js'
 import type { ArchiveStream } from '../sinks/archive/archive-stream.js'
-import { createLocalArchiveStream } from '../sinks/archive/local-archive-stream.js'
+import { createLocalArchiveStream, type LocalArchiveStream } from '../sinks/archive/local-archive-stream.js'
 import type { DeviceStatusStore } from '../sinks/device-status/device-status-store.js'
 import { createSqliteDeviceStatusStore } from '../sinks/device-status/sqlite-device-status-store.js'
 import { createLocalPositionTracker } from '../sinks/position-tracker/local-position-tracker.js'
 import type { PositionTracker } from '../sinks/position-tracker/position-tracker.js'
 import { createSqliteTimeSeriesStore } from '../sinks/time-series/sqlite-time-series-store.js'
 import type { TimeSeriesReader, TimeSeriesWriter } from '../sinks/time-series/time-series-store.js'
+import { createDurableEventBus, type DurableEventBus, type EventRetryPolicy } from './durable-event-bus.js'
 import { openCloudDatabase } from './sqlite.js'
 
 export interface LocalIngestOptions {
   readonly dataDir: string
-  readonly bus: PositionEventBus
+  /**
+   * An in-memory bus the tracker publishes to after each write (tests, the demo). @default a durable bus in
+   * `ingest.db`, written in the tracker's transaction, with EventBridge-like retries and dead letters
+   */
+  readonly bus?: PositionEventBus
+  /** The durable bus's retry policy. */
+  readonly eventRetry?: EventRetryPolicy
   readonly logger: Logger
   readonly limits?: DecodeLimits
   readonly trackerName?: string
@@ -41,6 +48,10 @@ export interface LocalIngestOptions {
 /** The router wired to every local adapter, files under `dataDir`. */
 export interface LocalIngest {
   readonly router: Router
+  /** The bus position events go to: the one passed in, or the durable one. */
+  readonly bus: PositionEventBus
+  /** The durable bus, when no bus was passed in (its health: deliveries pending, retries, dead letters). */
+  readonly events: DurableEventBus | undefined
   readonly tracker: PositionTracker
   readonly timeSeries: TimeSeriesWriter
   /** The store the detector and analytics read; absent when the configured store is write-only here (Timestream). */
@@ -62,24 +73,35 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
   const tsDb = openCloudDatabase(join(options.dataDir, 'timeseries.db'))
   const logger = options.logger
   const o = options.overrides ?? {}
-  const tracker =
-    o.tracker ??
-    createLocalPositionTracker({
-      db: ingestDb,
-      bus: options.bus,
-      logger: logger.child({ component: 'tracker' }),
-      ...(options.trackerName ? { trackerName: options.trackerName } : {}),
-      ...(options.distanceFilterM !== undefined ? { distanceFilterM: options.distanceFilterM } : {}),
-      ...(options.now ? { now: options.now } : {}),
-    })
+  const events = options.bus
+    ? undefined
+    : createDurableEventBus({
+        db: ingestDb,
+        logger: logger.child({ component: 'events' }),
+        ...(options.eventRetry ? { retry: options.eventRetry } : {}),
+      })
+  const bus: PositionEventBus = options.bus ?? events!
+  const localTracker = o.tracker
+    ? undefined
+    : createLocalPositionTracker({
+        db: ingestDb,
+        bus,
+        ...(events ? { outbox: events } : {}),
+        logger: logger.child({ component: 'tracker' }),
+        ...(options.trackerName ? { trackerName: options.trackerName } : {}),
+        ...(options.distanceFilterM !== undefined ? { distanceFilterM: options.distanceFilterM } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      })
+  const tracker: PositionTracker = o.tracker ?? localTracker!
   const timeSeries = o.timeSeries ?? createSqliteTimeSeriesStore(tsDb)
   const timeSeriesReader: TimeSeriesReader | undefined =
     timeSeries.range && timeSeries.windows && timeSeries.alarmCounts && timeSeries.devices ? (timeSeries as TimeSeriesReader) : undefined
   const archiveRoot = join(options.dataDir, 'objects')
-  const localArchive = o.archive
+  const localArchive: LocalArchiveStream | undefined = o.archive
     ? undefined
     : createLocalArchiveStream({
         root: archiveRoot,
+        db: ingestDb,
         logger: logger.child({ component: 'archive' }),
         ...(options.archivePrefix !== undefined ? { prefix: options.archivePrefix } : {}),
         ...(options.archiveBufferSizeBytes !== undefined ? { bufferSizeBytes: options.archiveBufferSizeBytes } : {}),
@@ -94,6 +116,16 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
     sinks: { tracker, timeSeries, archive, deviceStatus },
     marks,
     deadLetters,
+    // Exactly once without relying on idempotency: tracker rows (with their position events, when the bus is the
+    // durable one) and archive spool rows commit with the high-water mark in ingest.db.
+    inTransaction: {
+      ...(localTracker && events
+        ? { tracker: (u: Parameters<typeof localTracker.updateInTransaction>[0]) => localTracker.updateInTransaction(u) }
+        : {}),
+      ...(localArchive
+        ? { archive: (r: Parameters<typeof localArchive.appendInTransaction>[0]) => localArchive.appendInTransaction(r) }
+        : {}),
+    },
     logger: logger.child({ component: 'router' }),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.now ? { now: options.now } : {}),
@@ -101,6 +133,8 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
   let closed = false
   return {
     router,
+    bus,
+    events,
     tracker,
     timeSeries,
     timeSeriesReader,
@@ -112,11 +146,12 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
     databases: { ingest: ingestDb, timeSeries: tsDb },
     start: async () => {
       await localArchive?.start()
+      await events?.start()
     },
     async close() {
       if (closed) return
       closed = true
-      for (const c of [archive, tracker, timeSeries, deviceStatus, marks, deadLetters]) await c.close()
+      for (const c of [events, archive, tracker, timeSeries, deviceStatus, marks, deadLetters]) await c?.close()
       ingestDb.close()
       tsDb.close()
     },

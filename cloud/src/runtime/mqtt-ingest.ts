@@ -34,6 +34,8 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
   const retry = resolveBackoff({ maxDelayMs: 10_000, ...options.retry })
   let client: MqttClient | undefined
   let closing = false
+  /** The message being routed: close() waits for it, so a SIGTERM never closes the sinks under a write. */
+  let inFlight: Promise<unknown> = Promise.resolve()
 
   const routeUntilDone = async (topic: string, payload: Buffer): Promise<boolean> => {
     for (let attempt = 0; !closing; attempt++) {
@@ -65,7 +67,9 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       client = c
       c.handleMessage = (packet, done) => {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-        routeUntilDone(packet.topic, payload).then(
+        const routing = routeUntilDone(packet.topic, payload)
+        inFlight = routing.catch(() => {})
+        routing.then(
           (routed) => {
             // Not acknowledging on close leaves the message with the broker for the next session.
             if (routed) done()
@@ -83,8 +87,19 @@ export function createMqttIngest(options: MqttIngestOptions): MqttIngest {
       logger.info({ url: options.url, filter: TELEMETRY_FILTER, granted: granted.map((g) => g.qos) }, 'router subscribed')
     },
     async close() {
+      // Stop taking messages, let the one in flight reach its sinks (or give up between retries without an
+      // acknowledgement, so the broker redelivers it), then disconnect cleanly, sending the PUBACKs already due.
       closing = true
-      if (client) await client.endAsync(true)
+      await inFlight
+      if (!client) return
+      const c = client
+      // A broker that is away would keep a clean DISCONNECT waiting; after 5 s the socket is simply closed.
+      let timer: NodeJS.Timeout | undefined
+      const forced = new Promise<void>((resolve) => {
+        timer = setTimeout(() => resolve(c.endAsync(true)), 5000)
+      })
+      await Promise.race([c.endAsync(false), forced])
+      clearTimeout(timer)
     },
   }
 }

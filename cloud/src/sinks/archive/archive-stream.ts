@@ -1,8 +1,11 @@
 import type { SinkWriteResult } from '../sink-result.js'
 
-/** One archived JSON object; `DeviceId` is the dynamic-partitioning key (Firehose `partitionKeyFromQuery:DeviceId`). */
+/**
+ * One archived JSON object. The dynamic-partitioning key (Firehose `partitionKeyFromQuery`) is the stream's
+ * choice: the router's telemetry lines carry a top-level `DeviceId`; position events are partitioned by
+ * `.detail.DeviceId`, as the reference architecture's Firehose does, and keep EventBridge's shape unchanged.
+ */
 export interface ArchiveRecord {
-  readonly DeviceId: string
   readonly [field: string]: unknown
 }
 

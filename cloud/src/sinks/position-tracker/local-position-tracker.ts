@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { Logger } from 'pino'
-import type { PositionEventBus } from '../../event-bus.js'
+import type { PositionEventBus, PositionEventOutbox } from '../../event-bus.js'
 import { NOTHING_REJECTED, type SinkWriteResult } from '../sink-result.js'
 import { passesDistanceFilter } from './distance.js'
 import { toPositionEvent } from './position-event.js'
@@ -9,6 +9,11 @@ import type { DevicePositionUpdate, PositionHistoryQuery, PositionTracker, Store
 export interface LocalPositionTrackerOptions {
   readonly db: Database
   readonly bus: PositionEventBus
+  /**
+   * A durable bus on the same database: each stored position's event is recorded in the transaction that stores
+   * the position (and, through `updateInTransaction`, the router's high-water mark), so no crash loses or repeats it.
+   */
+  readonly outbox?: PositionEventOutbox
   readonly logger: Logger
   /** @default 'edgetwin-tracker' */
   readonly trackerName?: string
@@ -43,7 +48,10 @@ const toStored = (r: Row): StoredDevicePosition => ({
  * A tracker with Amazon Location semantics in SQLite: distance-based filtering against the last stored position,
  * and a Location Device Position Event on the bus for each stored position.
  */
-export function createLocalPositionTracker(options: LocalPositionTrackerOptions): PositionTracker {
+export function createLocalPositionTracker(options: LocalPositionTrackerOptions): PositionTracker & {
+  /** Stores inside the caller's transaction on the tracker's database (the router's mark commits with it). */
+  updateInTransaction(updates: readonly DevicePositionUpdate[]): SinkWriteResult
+} {
   const { db, bus, logger } = options
   const trackerName = options.trackerName ?? 'edgetwin-tracker'
   const distanceFilterM = options.distanceFilterM ?? 30
@@ -77,26 +85,40 @@ export function createLocalPositionTracker(options: LocalPositionTrackerOptions)
     }
     return p
   }
-  const store = db.transaction((updates: readonly DevicePositionUpdate[], receivedTime: string): StoredDevicePosition[] => {
+  const storeRows = (updates: readonly DevicePositionUpdate[], receivedTime: string): StoredDevicePosition[] => {
     const stored: StoredDevicePosition[] = []
-    for (const u of updates) {
-      if (!passesDistanceFilter(lastStored(u.deviceId), u.position, distanceFilterM)) continue
-      insert.run(trackerName, u.deviceId, u.sampleTime, receivedTime, u.position[0], u.position[1], u.accuracyM ?? null)
-      last.set(u.deviceId, u.position)
-      stored.push({
-        deviceId: u.deviceId,
-        sampleTime: u.sampleTime,
-        receivedTime,
-        position: u.position,
-        ...(u.accuracyM !== undefined ? { accuracyM: u.accuracyM } : {}),
-      })
+    try {
+      for (const u of updates) {
+        if (!passesDistanceFilter(lastStored(u.deviceId), u.position, distanceFilterM)) continue
+        insert.run(trackerName, u.deviceId, u.sampleTime, receivedTime, u.position[0], u.position[1], u.accuracyM ?? null)
+        last.set(u.deviceId, u.position)
+        const s: StoredDevicePosition = {
+          deviceId: u.deviceId,
+          sampleTime: u.sampleTime,
+          receivedTime,
+          position: u.position,
+          ...(u.accuracyM !== undefined ? { accuracyM: u.accuracyM } : {}),
+        }
+        options.outbox?.enqueue(toPositionEvent(s, ctx))
+        stored.push(s)
+      }
+    } catch (err) {
+      // The transaction rolls back: forget cached positions that may not have been stored.
+      last.clear()
+      throw err
     }
     return stored
-  })
+  }
+  const store = db.transaction(storeRows)
   return {
     trackerName,
+    updateInTransaction(updates) {
+      storeRows(updates, now().toISOString())
+      return { written: updates.length, rejected: NOTHING_REJECTED }
+    },
     async update(updates) {
       const stored = store(updates, now().toISOString())
+      if (options.outbox) return { written: updates.length, rejected: NOTHING_REJECTED }
       for (const s of stored) {
         // EventBridge delivers to each target independently and a target failure never fails the tracker's
         // update; the failure is reported here, where the local "EventBridge" would record a failed invocation.

@@ -21,7 +21,8 @@ export function toPositionEvent(stored: StoredDevicePosition, ctx: PositionEvent
     'detail-type': 'Location Device Position Event',
     source: 'aws.geo',
     account: ctx.account,
-    time: stored.receivedTime,
+    // EventBridge writes `time` in whole seconds (e.g. 2026-06-29T10:00:05Z); ReceivedTime keeps the milliseconds.
+    time: stored.receivedTime.replace(/\.\d+Z$/, 'Z'),
     region: ctx.region,
     resources: [`arn:aws:geo:${ctx.region}:${ctx.account}:tracker/${ctx.trackerName}`],
     detail: {
