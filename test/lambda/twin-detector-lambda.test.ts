@@ -149,8 +149,11 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
     const key = `edgetwin-results/twin-decisions/turbine-1/${end.toISOString()}-${d!.decisionId}.json`
     const record = JSON.parse(s3.objects.get(key)!.body.toString())
     expect(record).toMatchObject({ deviceId: 'turbine-1', jobId: d!.jobId, engine: 'rotor-model' })
-    const simulations = Object.values(record.results.simulationIds as Record<string, string[]>).flat()
-    expect(simulations.length).toBe(15)
+    // Simulation ids by controller and seed: 5 controllers, 3 seeds each.
+    const byController = record.results.simulationIds as Record<string, Record<string, string>>
+    expect(Object.values(byController).map((bySeed) => Object.keys(bySeed).sort())).toEqual(Array(5).fill(['1', '2', '3']))
+    // The job document names the decision record it came from.
+    expect(JSON.parse(created[0]!.body['document'] as string).decisionId).toBe(record.id)
     // SNS: the anomaly, then the decision, to the stack's topic.
     const published = sns.requests.map((r) => new URLSearchParams(r.body.toString()))
     expect(published.map((p) => p.get('Action'))).toEqual(['Publish', 'Publish'])

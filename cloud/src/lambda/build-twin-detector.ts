@@ -36,7 +36,7 @@ export interface DetectorContext {
 export interface DetectorTickResult {
   readonly at: string
   readonly turbines: number
-  readonly decisions: Array<{ deviceId: string; action: 'update' | 'none'; jobId: string | null; decisionId: string }>
+  readonly decisions: Array<{ deviceId: string; action: 'update' | 'none' | 'defer'; jobId: string | null; decisionId: string }>
 }
 
 function twinConfig(json: string | undefined, dispatchUrl: string, topicArn: string): CloudTwinConfig {

@@ -28,12 +28,44 @@ describe('decision rule', () => {
         results('setpoint-0.97', [run(1, 1, 4790), run(2, 0, 4800)]),
       ],
       rule,
+      [1, 2],
     )
     expect(d.action).toBe('update')
     if (d.action === 'update') {
       expect(d.candidate).toBe('gains-x1.25')
-      expect(d.reason).toMatch(/removes all 5 over-speed exceedances/)
+      expect(d.reason).toMatch(/removes all 5 over-speed exceedances, 2 of 2 seeds finished for every controller/)
     }
+    expect(d.aggregates.map((a) => [a.name, a.seedsFinished, a.seedsExpected])).toEqual([
+      ['current', 2, 2],
+      ['gains-x1.5', 2, 2],
+      ['gains-x1.25', 2, 2],
+      ['setpoint-0.97', 2, 2],
+    ])
+  })
+
+  it('defers when a candidate has fewer seeds than the others, and says how many each has', () => {
+    // The case seen under load: the best candidate finished 1 seed of 3 and would have been chosen "over 3 seeds".
+    const d = decideControllerUpdate(
+      results('current', [run(1, 3, 4800), run(2, 2, 4820), run(3, 4, 4810)]),
+      [results('gains-x1.25', [run(2, 0, 4790)]), results('gains-x1.5', [run(1, 0, 4700), run(2, 0, 4710), run(3, 0, 4705)])],
+      rule,
+      [1, 2, 3],
+    )
+    expect(d.action).toBe('defer')
+    expect(d.reason).toMatch(/gains-x1\.25 1\/3 \(seeds 1, 3 missing\)/)
+    expect(d.reason).not.toMatch(/gains-x1\.5 /)
+    expect(d.aggregates.find((a) => a.name === 'gains-x1.25')).toMatchObject({ seedsFinished: 1, seedsExpected: 3 })
+  })
+
+  it('defers when the current controller lacks a seed', () => {
+    const d = decideControllerUpdate(
+      results('current', [run(1, 3, 4800)]),
+      [results('a', [run(1, 0, 4790), run(2, 0, 4795)])],
+      rule,
+      [1, 2],
+    )
+    expect(d.action).toBe('defer')
+    expect(d.reason).toMatch(/current 1\/2 \(seed 2 missing\)/)
   })
 
   it('makes no update when no candidate removes the exceedances, and says which came closest', () => {
@@ -41,13 +73,14 @@ describe('decision rule', () => {
       results('current', [run(1, 4, 4800)]),
       [results('a', [run(1, 2, 4790)]), results('b', [run(1, 1, 4700)])],
       rule,
+      [1],
     )
     expect(d.action).toBe('none')
     expect(d.reason).toMatch(/no candidate removes .* the best, b, still has 1 \(current 4\)/)
   })
 
   it('makes no update when removing the exceedances costs more power than allowed', () => {
-    const d = decideControllerUpdate(results('current', [run(1, 4, 5000)]), [results('a', [run(1, 0, 4500)])], rule)
+    const d = decideControllerUpdate(results('current', [run(1, 4, 5000)]), [results('a', [run(1, 0, 4500)])], rule, [1])
     expect(d.action).toBe('none')
     expect(d.reason).toMatch(/loses 10\.0 %/)
   })
@@ -57,15 +90,16 @@ describe('decision rule', () => {
       results('current', [run(1, 4, 4900, 1)]),
       [results('lower-speed', [run(1, 0, 4890, 5)]), results('gains', [run(1, 0, 4880, 1)])],
       rule,
+      [1],
     )
     expect(d.action === 'update' && d.candidate).toBe('gains')
-    const none = decideControllerUpdate(results('current', [run(1, 4, 4900, 1)]), [results('lower-speed', [run(1, 0, 4890, 5)])], rule)
+    const none = decideControllerUpdate(results('current', [run(1, 4, 4900, 1)]), [results('lower-speed', [run(1, 0, 4890, 5)])], rule, [1])
     expect(none.action).toBe('none')
     expect(none.reason).toMatch(/raise more torque-limit alarms .*lower-speed \(5\)/)
   })
 
   it('makes no update when the current controller shows no exceedance in simulation', () => {
-    const d = decideControllerUpdate(results('current', [run(1, 0, 5000)]), [results('a', [run(1, 0, 5000)])], rule)
+    const d = decideControllerUpdate(results('current', [run(1, 0, 5000)]), [results('a', [run(1, 0, 5000)])], rule, [1])
     expect(d.action).toBe('none')
     expect(d.reason).toMatch(/no change is justified/)
   })

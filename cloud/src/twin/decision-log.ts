@@ -1,28 +1,11 @@
 import { createHash } from 'node:crypto'
-/** Everything that led to one decision, so an engineer can audit and reproduce it. */
-export interface DecisionRecord {
-  readonly id: string
-  readonly createdAt: string
-  readonly deviceId: string
-  /** Measured conditions: window, mean wind, turbulence intensity, alarm counts. */
-  readonly conditions: Record<string, unknown>
-  /** SHA-256 of the canonical JSON of the inputs (conditions, parameters in force, candidates, seeds). */
-  readonly inputsHash: string
-  readonly engine: string
-  readonly engineVersion: string
-  readonly seeds: readonly number[]
-  /** Per controller: simulation ids and post-processed metrics. */
-  readonly results: unknown
-  readonly decision: {
-    action: 'update' | 'none'
-    candidate?: string
-    reason: string
-    patch?: Record<string, number>
-    /** Version of the job document sent (or that would have been sent). */
-    documentVersion?: number
-  }
-  readonly jobId: string | null
-}
+import type { TwinDecisionRecord } from '@edgetwin/shared-schemas'
+
+/**
+ * Everything that led to one decision, so an engineer can audit and replay it: the schema is shared-schemas'
+ * `TwinDecisionRecord` (the inputs themselves in `inputs`, simulation ids by controller and seed in `results`).
+ */
+export type DecisionRecord = TwinDecisionRecord
 
 /** Canonical JSON: keys sorted at every level, so that equal inputs hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -55,7 +38,10 @@ export interface DecisionLog {
   list(options?: DecisionLogListOptions): Promise<DecisionRecord[]> | DecisionRecord[]
 }
 
-/** Decisions taken by investigating an anomaly on the turbine itself (not a group rollout that followed a canary). */
+/**
+ * Decisions taken by investigating an anomaly on the turbine itself: not a group rollout that followed a canary,
+ * not the note of how a job ended.
+ */
 export function isInvestigation(record: DecisionRecord): boolean {
-  return record.conditions['canaryJobId'] === undefined
+  return record.conditions['canaryJobId'] === undefined && record.outcome === undefined
 }

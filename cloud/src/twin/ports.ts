@@ -46,6 +46,11 @@ export type TwinJobExecutionStatus =
 export interface TwinJobs {
   createJob(job: ControllerUpdateJob): Promise<void>
   executionStatus(jobId: string, thingName: string): Promise<TwinJobExecutionStatus>
+  /**
+   * The status with the device's `statusDetails` when the service keeps them (the agent's reason for a rollback).
+   * Optional: without it the twin records the status alone.
+   */
+  execution?(jobId: string, thingName: string): Promise<{ status: TwinJobExecutionStatus; statusDetails?: Record<string, string> }>
 }
 
 /** The controller parameters the twin believes are in force on a turbine, and the last document version sent to it. */

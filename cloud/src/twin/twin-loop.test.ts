@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CONTROLLER_PARAMETER_DEFAULTS, parseConfig, type TurbineSample, validators } from '@edgetwin/shared-schemas'
-import { runSimulation } from '@edgetwin/turbine-model'
+import { MODEL_VERSION, runSimulation } from '@edgetwin/turbine-model'
 import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createInProcessRunner } from './in-process-runner.js'
@@ -37,11 +37,15 @@ function telemetry(ti: number, seed: number, start: Date): TurbineSample[] {
 class RecordingJobs implements TwinJobs {
   readonly created: ControllerUpdateJob[] = []
   status: TwinJobExecutionStatus = 'QUEUED'
+  statusDetails: Record<string, string> | undefined
   async createJob(job: ControllerUpdateJob) {
     this.created.push(job)
   }
   async executionStatus() {
     return this.status
+  }
+  async execution() {
+    return { status: this.status, ...(this.statusDetails ? { statusDetails: this.statusDetails } : {}) }
   }
 }
 
@@ -114,6 +118,18 @@ describe('twin loop', () => {
     expect(record?.seeds).toEqual([1, 2, 3])
     expect(record?.conditions['turbulenceIntensity']).toBeGreaterThan(0.1)
     expect(notifier.sent.map((n) => n.kind)).toEqual(['anomaly', 'decision'])
+    // The job names the record it came from, and the record holds the inputs themselves.
+    expect(job.document.decisionId).toBe(record?.id)
+    const inputs = record!.inputs!
+    expect(inputs.parametersInForce).toEqual({ version: 0, parameters: CONTROLLER_PARAMETER_DEFAULTS })
+    expect(inputs.controllers.map((c) => c.name)).toEqual(['current', ...config.candidates.map((c) => c.name)])
+    expect(inputs.controllers.find((c) => c.name === decided?.decision.candidate)?.patch).toEqual(job.document.parameters)
+    expect(inputs.simulation).toMatchObject({ engine: 'rotor-model', durationS: 600, dtS: 0.01, outputDtS: 0.05 })
+    expect(inputs.decisionRule).toEqual({ maxPowerLossFraction: 0.05 })
+    expect(inputs.detector).toMatchObject({ overspeedEpisodesPerWindow: 2, minSamples: 60 })
+    expect(inputs.model).toEqual({ modelVersion: MODEL_VERSION, calibration: null })
+    const ids = (record!.results as { simulationIds: Record<string, Record<string, string>> }).simulationIds
+    for (const c of inputs.controllers) expect(Object.keys(ids[c.name] ?? {}).sort()).toEqual(['1', '2', '3'])
 
     // The canary succeeds: the next tick — here in a new loop, as after a restart or a Lambda cold start, since the
     // pending stage lives in the decision log — rolls the same parameters out to the group, once.
@@ -197,5 +213,43 @@ describe('twin loop', () => {
       new Date(later.getTime() + 600_000).toISOString(),
       end.toISOString(),
     ])
+  })
+
+  it('records a canary the turbine rolled back, with the reason the agent gave, and does not propose that candidate to it again', async () => {
+    const later = new Date(start.getTime() + 3_600_000)
+    const { loop, jobs, notifier, provenance } = setup(
+      { 'turbine-1': [...telemetry(0.15, 11, start), ...telemetry(0.15, 11, later)] },
+      { detector: { overspeedEpisodesPerWindow: 2, cooldownMinutes: 30 } },
+    )
+    const [first] = await loop.tick(end)
+    const chosen = first?.decision?.decision.candidate
+    expect(chosen).toBeTruthy()
+    jobs.status = 'FAILED'
+    jobs.statusDetails = { reasonCode: 'ALARMS_WORSE', reason: 'alarmed samples rose from 2.0 % to 9.0 %', rolledBackTo: '3' }
+    await loop.tick(new Date(end.getTime() + 60_000))
+    const [noted] = await provenance.list({ deviceId: 'turbine-1' })
+    expect(noted?.outcome).toEqual({
+      decisionId: first?.decision?.id,
+      jobId: first?.decision?.jobId,
+      candidate: chosen,
+      status: 'FAILED',
+      reasonCode: 'ALARMS_WORSE',
+      reason: 'alarmed samples rose from 2.0 % to 9.0 %',
+    })
+    expect(noted?.decision.reason).toMatch(
+      /ended FAILED on turbine-1, rolled back to controller version 3: ALARMS_WORSE: alarmed samples rose/,
+    )
+    expect(notifier.sent.at(-1)?.kind).toBe('failure')
+    // Noted once: later ticks do not add another outcome for the same job.
+    await loop.tick(new Date(end.getTime() + 120_000))
+    expect((await provenance.list({ deviceId: 'turbine-1' })).filter((r) => r.outcome)).toHaveLength(1)
+
+    const [again] = await loop.tick(new Date(later.getTime() + 600_000))
+    const second = again?.decision
+    if (!second) throw new Error('the turbine was not investigated again after the cooldown')
+    expect(second.inputs?.controllers.map((c) => c.name)).not.toContain(chosen)
+    const setAside = (second.results as { rejectedCandidates: Array<{ name: string; reason: string }> }).rejectedCandidates
+    expect(setAside.find((r) => r.name === chosen)?.reason).toMatch(/rolled back .*ALARMS_WORSE/)
+    expect(second.decision.candidate).not.toBe(chosen)
   })
 })

@@ -2,17 +2,19 @@ import { randomUUID } from 'node:crypto'
 import {
   type CloudTwinConfig,
   CONTROLLER_PARAMETER_DEFAULTS,
-  type ControllerParameterPatch,
   type ControllerParameters,
   type ControllerUpdateJobDocument,
-  type SimulationRequest,
+  type TwinControllerInput,
+  type TwinDecisionInputs,
+  type TwinModelCalibration,
 } from '@edgetwin/shared-schemas'
+import { MODEL_VERSION } from '@edgetwin/turbine-model'
 import type { Logger } from 'pino'
-import { buildCandidates } from './candidates.js'
-import { type ControllerResults, type Decision, decideControllerUpdate, type SimulationMetrics } from './decide.js'
+import { buildCandidates, type CandidateSpec } from './candidates.js'
 import { type DecisionLog, type DecisionRecord, hashInputs, isInvestigation } from './decision-log.js'
 import { evaluateWindow } from './detector.js'
-import { simulationMetrics } from './metrics.js'
+import { ENGINE_DEFAULT_DT_S, simulateAndDecide } from './investigation.js'
+import { recordJobOutcomes, refusedCandidates } from './job-outcomes.js'
 import type { Notifier } from './notifier.js'
 import type { ParametersInForce, SimulationRunner, TurbineSeries, TwinJobs } from './ports.js'
 import { type TurbineWindowStats, windowStatistics } from './statistics.js'
@@ -28,6 +30,8 @@ export interface TwinLoopDeps {
   readonly log: Logger
   /** The engine name recorded in provenance. */
   readonly engine?: string
+  /** The turbine-model calibration in force (issue #21), recorded in every decision's inputs; `null` until there is one. */
+  readonly calibration?: TwinModelCalibration | null
 }
 
 export interface TickOutcome {
@@ -67,6 +71,7 @@ export class TwinLoop {
 
   private async evaluate(now: Date): Promise<TickOutcome[]> {
     const { config, series, log } = this.deps
+    await recordJobOutcomes({ provenance: this.deps.provenance, jobs: this.deps.jobs, now, log, notify: (n) => this.notify(n) })
     await this.advanceRollouts(now)
     const to = now
     const from = new Date(now.getTime() - config.windowMinutes * MINUTE_MS)
@@ -95,12 +100,15 @@ export class TwinLoop {
 
   /**
    * A turbine is not investigated again until `cooldownMinutes` after its last investigation. The time comes from
-   * the decision log, not from memory, so a new Lambda execution environment keeps the cooldown.
+   * the decision log, not from memory, so a new Lambda execution environment keeps the cooldown. A deferred
+   * decision (simulations missing) does not start it: the next tick investigates again.
    */
   private async inCooldown(deviceId: string, now: Date): Promise<boolean> {
     const cooldownMs = this.deps.config.detector.cooldownMinutes * MINUTE_MS
     if (cooldownMs <= 0) return false
-    const last = (await this.deps.provenance.list({ deviceId, limit: COOLDOWN_LOOKBACK })).find(isInvestigation)
+    const last = (await this.deps.provenance.list({ deviceId, limit: COOLDOWN_LOOKBACK })).find(
+      (r) => isInvestigation(r) && r.decision.action !== 'defer',
+    )
     return last !== undefined && Date.parse(last.createdAt) + cooldownMs > now.getTime()
   }
 
@@ -119,66 +127,59 @@ export class TwinLoop {
     return { version, parameters }
   }
 
+  /** The inputs of an investigation, as values: what the record stores and `edgetwin twin replay` re-runs. */
+  private decisionInputs(stats: TurbineWindowStats, inForce: ParametersInForce, controllers: TwinControllerInput[]): TwinDecisionInputs {
+    const { config } = this.deps
+    const { dispatch } = config
+    return {
+      conditions: {
+        windowStart: stats.windowStart,
+        windowEnd: stats.windowEnd,
+        meanWindSpeedMps: stats.windSpeedMps.mean,
+        turbulenceIntensity: stats.turbulenceIntensity,
+        overspeedEpisodes: stats.overspeedEpisodes,
+        maxRotorSpeedRpm: stats.rotorSpeedRpm.max,
+        powerRatio: stats.powerRatio,
+      },
+      detector: { ...config.detector },
+      parametersInForce: { version: inForce.version, parameters: { ...inForce.parameters } },
+      controllers,
+      seeds: [...dispatch.seeds],
+      simulation: {
+        engine: dispatch.engine,
+        windSpeedMps: Math.min(50, Math.max(0, stats.windSpeedMps.mean)),
+        turbulenceIntensity: Math.min(1, Math.max(0, stats.turbulenceIntensity)),
+        durationS: dispatch.durationS,
+        dtS: dispatch.dtS ?? ENGINE_DEFAULT_DT_S[dispatch.engine],
+        outputDtS: dispatch.outputDtS,
+      },
+      // Exceedances are always counted against the threshold in force, so no candidate can pass by moving the alarm.
+      postProcessing: { overspeedGeneratorRpm: inForce.parameters.overspeedAlarmGeneratorSpeedRpm },
+      decisionRule: { ...config.decision },
+      model: { modelVersion: MODEL_VERSION, calibration: this.deps.calibration ?? null },
+    }
+  }
+
   private async investigate(deviceId: string, stats: TurbineWindowStats, now: Date): Promise<DecisionRecord> {
     const { config, log } = this.deps
     const inForce = await this.parametersInForce(deviceId)
-    const { candidates, rejected } = buildCandidates(inForce.parameters, config.candidates as never, {
-      envelope: config.envelope,
-      maxChangeFraction: config.maxChangeFraction,
-    })
-    for (const r of rejected)
-      log.info({ deviceId, candidate: r.name, reason: r.reason }, 'candidate outside the safety envelope, not simulated')
-    const conditions = {
-      windowStart: stats.windowStart,
-      windowEnd: stats.windowEnd,
-      meanWindSpeedMps: stats.windSpeedMps.mean,
-      turbulenceIntensity: stats.turbulenceIntensity,
-      overspeedEpisodes: stats.overspeedEpisodes,
-      maxRotorSpeedRpm: stats.rotorSpeedRpm.max,
-      powerRatio: stats.powerRatio,
-    }
-    const seeds = [...config.dispatch.seeds]
-    const controllers: Array<{ name: string; patch: ControllerParameterPatch | null }> = [
+    const refused = refusedCandidates(await this.deps.provenance.list({ deviceId, limit: 10_000 }))
+    const specs = (config.candidates as CandidateSpec[]).filter((c) => !refused.has(c.name))
+    const built = buildCandidates(inForce.parameters, specs, { envelope: config.envelope, maxChangeFraction: config.maxChangeFraction })
+    const rejected = [...built.rejected, ...[...refused].map(([name, reason]) => ({ name, reason }))]
+    for (const r of rejected) log.info({ deviceId, candidate: r.name, reason: r.reason }, 'candidate set aside, not simulated')
+    const controllers: TwinControllerInput[] = [
       { name: 'current', patch: null },
-      ...candidates.map((c) => ({ name: c.name, patch: c.patch })),
+      ...built.candidates.map((c) => ({ name: c.name, patch: c.patch })),
     ]
-    // Exceedances are always counted against the threshold in force, so no candidate can pass by moving the alarm.
-    const overspeedGeneratorRpm = inForce.parameters.overspeedAlarmGeneratorSpeedRpm
-    const request = (patch: ControllerParameterPatch | null, seed: number): SimulationRequest => ({
-      engine: config.dispatch.engine,
-      windSpeedMps: Math.min(50, Math.max(0, stats.windSpeedMps.mean)),
-      turbulenceIntensity: Math.min(1, Math.max(0, stats.turbulenceIntensity)),
-      seed,
-      durationS: config.dispatch.durationS,
-      controllerParameters: { ...inForce.parameters, ...(patch ?? {}) },
-      label: `twin ${deviceId}`,
-    })
-    const inputsHash = hashInputs({ conditions, parameters: inForce.parameters, controllers, seeds, engine: config.dispatch.engine })
-    log.info({ deviceId, controllers: controllers.length, seeds: seeds.length }, 'dispatching simulations')
-    let engineVersion = 'unknown'
-    const simulationIds: Record<string, string[]> = {}
-    const resultLocations: string[] = []
-    const results: ControllerResults[] = await Promise.all(
-      controllers.map(async (c) => {
-        const runs = await Promise.allSettled(
-          seeds.map(async (seed): Promise<SimulationMetrics> => {
-            const out = await this.deps.runner.run(request(c.patch, seed))
-            engineVersion = out.engineVersion
-            simulationIds[c.name] = [...(simulationIds[c.name] ?? []), out.simulationId]
-            if (out.resultLocations) resultLocations.push(...out.resultLocations)
-            return simulationMetrics(seed, out.outText, {
-              overspeedGeneratorRpm,
-              maxGeneratorTorqueNm: { ...inForce.parameters, ...(c.patch ?? {}) }.maxGeneratorTorqueNm,
-            })
-          }),
-        )
-        for (const r of runs) if (r.status === 'rejected') log.error({ deviceId, controller: c.name, err: r.reason }, 'simulation failed')
-        return { name: c.name, patch: c.patch, runs: runs.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])) }
-      }),
-    )
-    const [current, ...others] = results as [ControllerResults, ...ControllerResults[]]
-    const decision: Decision = decideControllerUpdate(current, others, config.decision)
+    const inputs = this.decisionInputs(stats, inForce, controllers)
+    const inputsHash = hashInputs(inputs)
+    log.info({ deviceId, controllers: controllers.length, seeds: inputs.seeds.length }, 'dispatching simulations')
+    const run = await simulateAndDecide(inputs, this.deps.runner, { label: `twin ${deviceId}`, log: log.child({ deviceId }) })
+    const { decision } = run
     const documentVersion = inForce.version + 1
+    // The record's id is the job document's decisionId: the job on the turbine names the decision it came from.
+    const id = randomUUID()
     let jobId: string | null = null
     if (decision.action === 'update') {
       const document: ControllerUpdateJobDocument = {
@@ -186,7 +187,7 @@ export class TwinLoop {
         version: documentVersion,
         parameters: decision.patch,
         reason: decision.reason.slice(0, 1024),
-        decisionId: inputsHash.slice(0, 32),
+        decisionId: id,
       }
       jobId = jobIdFor(deviceId, documentVersion, 'canary')
       await this.deps.jobs.createJob({
@@ -203,15 +204,24 @@ export class TwinLoop {
     // new Lambda execution environment carries it on.
     const groupTargets = decision.action === 'update' ? config.rollout.group.filter((g) => g !== deviceId) : []
     const record: DecisionRecord = {
-      id: randomUUID(),
+      id,
       createdAt: now.toISOString(),
       deviceId,
-      conditions,
+      conditions: inputs.conditions,
       inputsHash,
-      engine: config.dispatch.engine,
-      engineVersion,
-      seeds,
-      results: { simulationIds, resultLocations, aggregates: decision.aggregates, rejectedCandidates: rejected, groupTargets },
+      engine: inputs.simulation.engine,
+      engineVersion: run.engineVersions.join(', ') || 'unknown',
+      seeds: inputs.seeds,
+      inputs,
+      results: {
+        simulationIds: run.simulationIds,
+        failures: run.failures,
+        metrics: Object.fromEntries(run.results.map((r) => [r.name, r.runs])),
+        resultLocations: run.resultLocations,
+        aggregates: decision.aggregates,
+        rejectedCandidates: rejected,
+        groupTargets,
+      },
       decision: {
         action: decision.action,
         reason: decision.reason,
@@ -221,12 +231,11 @@ export class TwinLoop {
       jobId,
     }
     await this.deps.provenance.append(record)
-    log.info({ deviceId, action: decision.action, jobId }, `decision: ${decision.reason}`)
+    log.info({ deviceId, action: decision.action, jobId, decisionId: id }, `decision: ${decision.reason}`)
     await this.notify({
-      subject:
-        decision.action === 'update' ? `edgetwin: controller update for ${deviceId}` : `edgetwin: no controller update for ${deviceId}`,
+      subject: `edgetwin: ${decision.action === 'update' ? 'controller update' : decision.action === 'defer' ? 'decision deferred' : 'no controller update'} for ${deviceId}`,
       deviceId,
-      kind: decision.action === 'update' ? 'decision' : 'no-action',
+      kind: decision.action === 'update' ? 'decision' : decision.action === 'defer' ? 'failure' : 'no-action',
       message: decision.reason,
       details: { jobId, decisionId: record.id },
     })
@@ -284,7 +293,7 @@ export class TwinLoop {
         version,
         parameters: patch,
         reason: `group rollout after canary ${canary.deviceId} succeeded: ${canary.decision.reason}`.slice(0, 1024),
-        decisionId: canary.inputsHash.slice(0, 32),
+        decisionId: canary.id,
       }
       const jobId = jobIdFor(canary.deviceId, version, 'group')
       const { rollout } = this.deps.config

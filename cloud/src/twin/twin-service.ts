@@ -5,7 +5,7 @@ import type { CloudTwinConfig } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import { CloudError } from '../errors.js'
 import type { DecisionLog } from './decision-log.js'
-import { createDispatchClient } from './dispatch-client.js'
+import { dispatchClientFromConfig } from './dispatch-client.js'
 import { createLogNotifier, createSnsNotifier, createWebhookNotifier, type Notifier } from './notifier.js'
 import type { SimulationRunner, TurbineSeries, TwinJobs } from './ports.js'
 import { ProvenanceStore } from './provenance-store.js'
@@ -62,15 +62,7 @@ export function createTwinService(options: TwinServiceOptions): TwinService {
   }
   const provenance: DecisionLog = options.decisionLog ?? (owned as ProvenanceStore)
   const runner =
-    options.runner ??
-    createDispatchClient({
-      baseUrl: config.dispatch.url,
-      ...(options.dispatchToken ? { token: options.dispatchToken } : {}),
-      maxConcurrent: config.dispatch.maxConcurrent,
-      pollIntervalMs: config.dispatch.pollIntervalMs,
-      runTimeoutMs: config.dispatch.runTimeoutMs,
-      uploadResults: config.dispatch.uploadResults,
-    })
+    options.runner ?? dispatchClientFromConfig(config.dispatch, { ...(options.dispatchToken ? { token: options.dispatchToken } : {}), log })
   const loop = new TwinLoop({
     config,
     series: options.series,
