@@ -13,6 +13,26 @@ const DEG_TO_RAD = Math.PI / 180
 export const TORQUE_LIMIT_ALARM_DELAY_S = 2
 export const PITCH_RATE_ALARM_DELAY_S = 1
 
+/**
+ * A minimum-pitch schedule on the estimated wind speed (ROSCO's peak shaving, `PS_Mode = 1`): wind speeds (m/s,
+ * increasing) and the pitch floor at each (rad), linear in between, clamped at the ends.
+ */
+export interface MinimumPitchSchedule {
+  readonly windSpeedMps: Float64Array
+  readonly minPitchRad: Float64Array
+}
+
+function scheduleAt(s: MinimumPitchSchedule, windMps: number): number {
+  const x = s.windSpeedMps
+  const n = x.length
+  if (windMps <= x[0]!) return s.minPitchRad[0]!
+  if (windMps >= x[n - 1]!) return s.minPitchRad[n - 1]!
+  let i = 0
+  while (x[i + 1]! < windMps) i++
+  const f = (windMps - x[i]!) / (x[i + 1]! - x[i]!)
+  return s.minPitchRad[i]! + f * (s.minPitchRad[i + 1]! - s.minPitchRad[i]!)
+}
+
 /** Which branch of the baseline torque law produced the last torque command. */
 export type TorqueRegion = 1 | 1.5 | 2 | 2.5 | 3
 
@@ -122,10 +142,18 @@ export class BaselineController {
   private integralSpeedErrorRad = 0
   private torqueSaturatedS = 0
   private pitchRateLimitedS = 0
+  /** The pitch floor in force (rad): the fixed minimum pitch, or the peak-shaving schedule at the wind estimate. */
+  private pitchFloorRad = 0
 
+  /**
+   * `peakShaving`: an optional minimum-pitch schedule on the estimated wind speed (ROSCO-like option; the baseline
+   * controller of the report has none). The pitch command and the PI integrator saturate at the floor, and the torque
+   * law switches to region 3 when the pitch is 1° above the floor rather than above 0°.
+   */
   constructor(
     private readonly constants: Nrel5mwConstants,
     parameters: ControllerParameters,
+    private readonly peakShaving?: MinimumPitchSchedule,
   ) {
     this.params = checkParameters({ ...parameters })
     this.gains = deriveGains(this.params, constants)
@@ -157,7 +185,7 @@ export class BaselineController {
 
   private torqueLaw(speedRadS: number): number {
     const g = this.gains
-    if (speedRadS >= g.ratedSpeedRadS || this.pitchRad >= g.region3MinPitchRad) {
+    if (speedRadS >= g.ratedSpeedRadS || this.pitchRad >= this.pitchFloorRad + g.region3MinPitchRad) {
       this.region = 3
       return g.ratedPowerW / Math.max(speedRadS, 1e-3)
     }
@@ -177,10 +205,15 @@ export class BaselineController {
     return g.slope25 * (speedRadS - g.syncSpeedRadS)
   }
 
-  /** One controller sample: measured generator speed in, torque and pitch commands out (fields). */
-  update(dtS: number, generatorSpeedRadS: number, measuredPitchRad: number): void {
+  /**
+   * One controller sample: measured generator speed in, torque and pitch commands out (fields). `windEstimateMps`
+   * is read only with a peak-shaving schedule.
+   */
+  update(dtS: number, generatorSpeedRadS: number, measuredPitchRad: number, windEstimateMps = 0): void {
     const g = this.gains
     let alarms = 0
+    const floor = this.peakShaving ? Math.max(g.minPitchRad, scheduleAt(this.peakShaving, windEstimateMps)) : g.minPitchRad
+    this.pitchFloorRad = floor
     const alpha = Math.exp(-dtS * g.filterCornerRadS)
     const w = (1 - alpha) * generatorSpeedRadS + alpha * this.filteredSpeedRadS
     this.filteredSpeedRadS = w
@@ -202,11 +235,11 @@ export class BaselineController {
     const gk = 1 / (1 + this.pitchRad / g.gainScheduleKkRad)
     const error = w - g.refSpeedRadS
     let integral = this.integralSpeedErrorRad + error * dtS
-    if (gk * g.ki > 0) integral = Math.min(Math.max(integral, g.minPitchRad / (gk * g.ki)), g.maxPitchRad / (gk * g.ki))
+    if (gk * g.ki > 0) integral = Math.min(Math.max(integral, floor / (gk * g.ki)), g.maxPitchRad / (gk * g.ki))
     else integral = 0
     this.integralSpeedErrorRad = integral
     let target = gk * g.kpS * error + gk * g.ki * integral
-    target = Math.min(Math.max(target, g.minPitchRad), g.maxPitchRad)
+    target = Math.min(Math.max(target, floor), g.maxPitchRad)
     const maxPitchStep = g.maxPitchRateRadPerS * dtS
     let pitch = target
     if (target > measuredPitchRad + maxPitchStep) pitch = measuredPitchRad + maxPitchStep

@@ -13,6 +13,7 @@ export { type ChannelName, column, OUTPUT_CHANNELS, type SimulationOutput } from
 export {
   BaselineController,
   checkParameters,
+  type MinimumPitchSchedule,
   PITCH_RATE_ALARM_DELAY_S,
   resolveParameters,
   TORQUE_LIMIT_ALARM_DELAY_S,

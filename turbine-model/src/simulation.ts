@@ -23,6 +23,8 @@ export interface RunOptions {
   faults?: { cpScale?: number }
   /** Aerodynamic correction in force (default: DEFAULT_CALIBRATION); see `parseCalibration` for a file's. */
   calibration?: Pick<ModelCalibration, 'id' | 'correction'>
+  /** ROSCO-like minimum-pitch schedule (peak shaving) on top of the baseline controller; see TurbineOptions. */
+  peakShaving?: boolean
   /** Called with the completed fraction about every 1 % of the run. */
   onProgress?: (fraction: number) => void
   signal?: AbortSignal
@@ -51,6 +53,7 @@ export function runSimulation(options: RunOptions): SimulationOutput {
     initialWindSpeedMps: windSpeedMps,
     cpScale: options.faults?.cpScale,
     calibration: options.calibration,
+    peakShaving: options.peakShaving,
   })
   const steps = Math.round(durationS / dtS)
   const stride = Math.max(1, Math.round(outputDtS / dtS))

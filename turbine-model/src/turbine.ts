@@ -8,9 +8,12 @@ import { requireFinite } from './errors.js'
 import { AIR_DENSITY_KG_M3, NREL5MW, type Nrel5mwConstants } from './nrel5mw.js'
 import { initialOperatingPoint } from './operating-point.js'
 import { interpolate, type PerformanceTable } from './performance-table.js'
+import { ROSCO_PEAK_SHAVING_MIN_PITCH_RAD, ROSCO_PEAK_SHAVING_WIND_MPS } from './rosco-peak-shaving.js'
 
 const RPM_TO_RADS = Math.PI / 30
 const RAD_TO_DEG = 180 / Math.PI
+/** Time constant of the wind-speed estimate the peak-shaving option reads (s). */
+const WIND_ESTIMATE_TIME_CONSTANT_S = 1
 
 /** The turbine after a step, units in the names. The object is reused between steps: copy what you keep. */
 export interface TurbineState {
@@ -53,6 +56,12 @@ export interface TurbineOptions {
    * OpenFAST v4.1.2); `RIGID_ROTOR` gives the table as it is.
    */
   calibration?: Pick<ModelCalibration, 'id' | 'correction'>
+  /**
+   * ROSCO-like option: ROSCO's minimum-pitch schedule (peak shaving) for the NREL 5-MW on a 1 s low-pass of the hub
+   * wind speed (ROSCO's `WE_Mode = 0` estimate), on top of the baseline controller. Off by default: the model is
+   * the baseline controller of NREL/TP-500-38060.
+   */
+  peakShaving?: boolean
   constants?: Nrel5mwConstants
   table?: PerformanceTable
 }
@@ -109,7 +118,12 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
     90,
   )
 
-  const controller = new BaselineController(constants, params)
+  const controller = new BaselineController(
+    constants,
+    params,
+    options.peakShaving ? { windSpeedMps: ROSCO_PEAK_SHAVING_WIND_MPS, minPitchRad: ROSCO_PEAK_SHAVING_MIN_PITCH_RAD } : undefined,
+  )
+  let windEstimateMps = options.initialWindSpeedMps ?? 0
   let rotorRadS = initialRotorRpm * RPM_TO_RADS
   let pitchRad = initialPitchDeg / RAD_TO_DEG
   controller.initialize(rotorRadS * gearbox, pitchRad)
@@ -172,7 +186,9 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
   return {
     step(dtS, windSpeedMps) {
       const v = Number.isFinite(windSpeedMps) && windSpeedMps > 0 ? windSpeedMps : 0
-      controller.update(dtS, rotorRadS * gearbox, pitchRad)
+      // ROSCO WE_Mode 0: the hub wind through a first-order low-pass of 1 s time constant.
+      windEstimateMps += (1 - Math.exp(-dtS / WIND_ESTIMATE_TIME_CONSTANT_S)) * (v - windEstimateMps)
+      controller.update(dtS, rotorRadS * gearbox, pitchRad, windEstimateMps)
       // No pitch actuator model: the blades follow the rate-limited command, as in ElastoDyn.
       pitchRad = controller.pitchRad
       const pitchDeg = pitchRad * RAD_TO_DEG

@@ -36,6 +36,7 @@ interface ModelRunOptions {
   params?: string
   cpScale: number
   calibration?: string
+  peakShaving: boolean
   out: string
   summary: boolean
 }
@@ -86,6 +87,7 @@ export function registerModelCommands(program: Command): void {
     .option('--params <file>', 'JSON file of controller parameters to change (ControllerParameterPatch)')
     .option('--cp-scale <factor>', 'fault injection: scale Cp (blade erosion), 1 = clean', parsePositiveNumber, 1)
     .option('--calibration <file>', `calibration file from 'model calibrate' (default: built-in ${DEFAULT_CALIBRATION.id})`)
+    .option('--peak-shaving', "ROSCO-like option: ROSCO's NREL 5-MW minimum-pitch schedule on top of the baseline controller", false)
     .requiredOption('--out <file>', 'output .out file')
     .option('--summary', 'print channel statistics and over-speed episodes as JSON', false)
     .action(async (opts: ModelRunOptions) => {
@@ -105,9 +107,10 @@ export function registerModelCommands(program: Command): void {
         parameters,
         faults: { cpScale: opts.cpScale },
         calibration,
+        peakShaving: opts.peakShaving,
       })
       const wallMs = performance.now() - started
-      const description = `wind ${opts.windSpeed} m/s, TI ${opts.turbulenceIntensity}, seed ${opts.seed}${parameters ? `, parameters ${JSON.stringify(parameters)}` : ''}`
+      const description = `wind ${opts.windSpeed} m/s, TI ${opts.turbulenceIntensity}, seed ${opts.seed}${opts.peakShaving ? ', ROSCO-like peak shaving' : ''}${parameters ? `, parameters ${JSON.stringify(parameters)}` : ''}`
       await writeFile(opts.out, formatOutFile(output, description, new Date()))
       process.stdout.write(
         `${MODEL_VERSION}: ${opts.tmax} s simulated in ${wallMs.toFixed(0)} ms (${Math.round((opts.tmax * 1000) / Math.max(wallMs, 1e-3))}x real time), ` +
