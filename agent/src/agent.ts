@@ -20,7 +20,8 @@ import { createAgentLogger } from './logger.js'
 import { MqttConnection, type MqttSession } from './mqtt/session.js'
 import { loadTlsMaterial } from './mqtt/tls.js'
 import { GroupCommitter } from './outbox/group-commit.js'
-import { SqliteOutbox } from './outbox/outbox.js'
+import type { SqliteOutbox } from './outbox/outbox.js'
+import { openOutbox, type SalvageReport } from './outbox/salvage.js'
 import { ENVELOPE_OVERHEAD_BYTES, PER_RECORD_OVERHEAD_BYTES } from './publish/envelope-batch.js'
 import { Publisher } from './publish/publisher.js'
 
@@ -110,15 +111,19 @@ class EdgeAgent implements Agent {
     if (this.state !== 'new') throw new AgentError('AGENT_CLOSED', `start() called on an agent that is ${this.state}`)
     this.state = 'starting'
     const c = this.config
-    this.outbox = SqliteOutbox.open({
-      path: join(c.dataDir, 'outbox.db'),
-      synchronous: c.outbox.synchronous,
-      maxBytes: c.outbox.maxBytes,
-      ...(c.outbox.maxAgeS ? { maxAgeMs: c.outbox.maxAgeS * 1000 } : {}),
-      eviction: c.outbox.eviction,
-      evictionOrder: c.outbox.evictionOrder,
-      ...(this.deps.outbox?.maxPageCount ? { maxPageCount: this.deps.outbox.maxPageCount } : {}),
-    })
+    const opened = openOutbox(
+      {
+        path: join(c.dataDir, 'outbox.db'),
+        synchronous: c.outbox.synchronous,
+        maxBytes: c.outbox.maxBytes,
+        ...(c.outbox.maxAgeS ? { maxAgeMs: c.outbox.maxAgeS * 1000 } : {}),
+        eviction: c.outbox.eviction,
+        evictionOrder: c.outbox.evictionOrder,
+        ...(this.deps.outbox?.maxPageCount ? { maxPageCount: this.deps.outbox.maxPageCount } : {}),
+      },
+      this.log,
+    )
+    this.outbox = opened.outbox
     this.log.info({ path: this.outbox.path, queued: this.outbox.depth() }, 'outbox opened')
     const lastKept = this.positionFilter && this.outbox.readState(POSITION_FILTER_STATE_KEY)
     if (lastKept) this.positionFilter!.restore(JSON.parse(lastKept) as VehiclePosition)
@@ -150,6 +155,7 @@ class EdgeAgent implements Agent {
     }
     if (c.healthIntervalS > 0) this.timers.push(setInterval(() => void this.publishHealth(), c.healthIntervalS * 1000))
     this.state = 'started'
+    if (opened.salvage) await this.reportSalvage(opened.salvage)
     this.mqtt.start()
     try {
       const host = this.host()
@@ -247,6 +253,31 @@ class EdgeAgent implements Agent {
   onAccepted(listener: (stream: StreamName, record: unknown, seq: number) => void): () => void {
     this.acceptedListeners.add(listener)
     return () => this.acceptedListeners.delete(listener)
+  }
+
+  /** Says what a damaged outbox cost: last error in health, and an event that reaches the cloud. */
+  private async reportSalvage(r: SalvageReport): Promise<void> {
+    const ranges = r.unreadable.map((u) => `${u.stream} ${u.firstSeq}-${u.lastSeq ?? 'end'}`).join(', ')
+    const message = `outbox replaced (${r.cause}): ${r.salvagedRecords} records salvaged; unreadable: ${ranges || 'none'}${r.movedTo ? `; damaged file kept at ${r.movedTo}` : ''}`
+    this.lastError.record(new AgentError('AGENT_OUTBOX_SALVAGED', message))
+    const event = {
+      time: new Date().toISOString(),
+      type: 'agent.outbox-salvaged',
+      severity: 'critical' as const,
+      message: message.slice(0, 1024),
+      data: {
+        cause: r.cause,
+        salvagedRecords: r.salvagedRecords,
+        unreadableRanges: r.unreadable.length,
+        quarantineLost: r.quarantineLost,
+        movedTo: r.movedTo?.slice(-1024) ?? null,
+      },
+    }
+    try {
+      await this.accept('events', event)
+    } catch (err) {
+      this.log.error({ err }, 'could not store the outbox-salvaged event')
+    }
   }
 
   private expire(): void {

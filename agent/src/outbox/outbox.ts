@@ -3,7 +3,9 @@ import { dirname } from 'node:path'
 import { STREAMS, type StreamName } from '@edgetwin/shared-schemas'
 import Database from 'better-sqlite3'
 import { AgentError } from '../errors.js'
+import type { SalvagedOutbox } from './salvage.js'
 import { DDL, MAX_SEQ, rowId, SCHEMA_VERSION, SEQ_BITS_FACTOR, seqOf, streamIndex } from './schema.js'
+import { SeqFloor } from './seq-floor.js'
 import { translateSqliteError } from './sqlite-errors.js'
 
 export interface OutboxOptions {
@@ -71,6 +73,7 @@ export class SqliteOutbox {
   private readonly stats = new Map<StreamName, StreamStats>()
   private readonly evictionStreams: StreamName[]
   private readonly stmt: ReturnType<SqliteOutbox['prepare']>
+  private readonly floor: SeqFloor
   private closed = false
 
   private constructor(db: Database.Database, options: OutboxOptions) {
@@ -81,8 +84,13 @@ export class SqliteOutbox {
     const listed = options.evictionOrder.filter((s): s is StreamName => (STREAMS as readonly string[]).includes(s))
     this.evictionStreams = [...listed, ...STREAMS.filter((s) => !listed.includes(s))]
     this.stmt = this.prepare()
-    for (const s of STREAMS) this.stats.set(s, { count: 0, bytes: 0 })
-    for (const r of db.prepare('SELECT stream, next_seq FROM streams').all() as { stream: StreamName; next_seq: number }[]) {
+    this.floor = new SeqFloor(`${options.path}.seq-floor`)
+    this.loadStats()
+  }
+
+  /** Per-stream counts, bytes and next seqs from the database (a full scan: it also meets any damaged page). */
+  private loadStats(): void {
+    for (const r of this.db.prepare('SELECT stream, next_seq FROM streams').all() as { stream: StreamName; next_seq: number }[]) {
       this.nextSeq.set(r.stream, r.next_seq)
     }
     for (const s of STREAMS) {
@@ -197,7 +205,11 @@ export class SqliteOutbox {
       results.push(seq)
       if (req.state) this.stmt.saveState.run(req.state.key, req.state.value)
     }
-    for (const s of touched) this.stmt.saveSeq.run(s, this.nextSeq.get(s))
+    for (const s of touched) {
+      const next = this.nextSeq.get(s)!
+      this.floor.cover(s, next)
+      this.stmt.saveSeq.run(s, next)
+    }
     return { results, evicted, deleted }
   }
 
@@ -344,6 +356,35 @@ export class SqliteOutbox {
     }))
   }
 
+  /**
+   * Puts what was salvaged from a damaged outbox into this (fresh) one, keeping every record's stream and seq.
+   * Each stream resumes above everything the old file or the seq floor knew of, so no seq is ever reused.
+   */
+  restoreSalvaged(data: SalvagedOutbox): void {
+    this.assertOpen()
+    try {
+      this.db.transaction(() => {
+        const insert = this.db.prepare('INSERT OR IGNORE INTO outbox (id, created_ms, bytes, data) VALUES (?, ?, ?, ?)')
+        for (const r of data.rows) insert.run(r.id, r.createdMs, r.bytes, r.data)
+        const q = this.db.prepare(
+          'INSERT INTO quarantine (stream, first_seq, last_seq, record_count, reason_code, reason, quarantined_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        for (const e of data.quarantine) {
+          q.run(e.stream, e.first_seq, e.last_seq, e.record_count, e.reason_code, e.reason, e.quarantined_ms, e.records)
+        }
+        for (const [key, value] of data.state) this.stmt.saveState.run(key, value)
+        const floor = SeqFloor.read(this.floor.path)
+        for (const s of STREAMS) {
+          const next = Math.max(data.nextSeq.get(s) ?? 1, floor[s] ?? 1, this.nextSeq.get(s) ?? 1)
+          this.stmt.saveSeq.run(s, next)
+        }
+      })()
+    } catch (err) {
+      throw translateSqliteError(err, 'restoring salvaged records')
+    }
+    this.loadStats()
+  }
+
   /** A value committed with a record (`InsertRequest.state`), or undefined. */
   readState(key: string): string | undefined {
     this.assertOpen()
@@ -355,6 +396,7 @@ export class SqliteOutbox {
     this.assertOpen()
     const seq = this.nextSeq.get(stream) ?? 1
     try {
+      this.floor.cover(stream, seq + 1)
       this.stmt.saveSeq.run(stream, seq + 1)
     } catch (err) {
       throw translateSqliteError(err, 'reserving a sequence number')

@@ -9,6 +9,11 @@ export function translateSqliteError(err: unknown, what: string): AgentError {
   if (err instanceof AgentError) return err
   const code = (err as { code?: string }).code ?? ''
   const message = (err as Error).message ?? String(err)
+  if (code === 'ENOSPC') return new AgentError('AGENT_DISK_FULL', `${what}: the disk is full (${message})`, { cause: err })
+  if (code === 'EIO') return new AgentError('AGENT_IO_ERROR', `${what}: disk I/O error (${message})`, { cause: err })
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new AgentError('AGENT_DB_CORRUPT', `${what}: the outbox file is damaged (${code}: ${message})`, { cause: err })
+  }
   if (code === 'SQLITE_FULL') return new AgentError('AGENT_DISK_FULL', `${what}: the outbox database is full (${message})`, { cause: err })
   if (code.startsWith('SQLITE_IOERR'))
     return new AgentError('AGENT_IO_ERROR', `${what}: disk I/O error ${code} (${message})`, { cause: err })
