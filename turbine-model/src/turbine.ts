@@ -186,8 +186,8 @@ export function createTurbine(options: TurbineOptions = {}): Turbine {
   return {
     step(dtS, windSpeedMps) {
       const v = Number.isFinite(windSpeedMps) && windSpeedMps > 0 ? windSpeedMps : 0
-      // ROSCO WE_Mode 0: the hub wind through a first-order low-pass of 1 s time constant.
-      windEstimateMps += (1 - Math.exp(-dtS / WIND_ESTIMATE_TIME_CONSTANT_S)) * (v - windEstimateMps)
+      // ROSCO WE_Mode 0: the hub wind through a first-order low-pass of 1 s time constant (read by peak shaving only).
+      if (options.peakShaving) windEstimateMps += (1 - Math.exp(-dtS / WIND_ESTIMATE_TIME_CONSTANT_S)) * (v - windEstimateMps)
       controller.update(dtS, rotorRadS * gearbox, pitchRad, windEstimateMps)
       // No pitch actuator model: the blades follow the rate-limited command, as in ElastoDyn.
       pitchRad = controller.pitchRad
