@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { ControllerParameterPatch } from './controller.js'
+import { SimulationControllerParameterPatch } from './controller.js'
 import { IsoTimestamp } from './ids.js'
 
 export const SIMULATION_ENGINES = ['openfast', 'rotor-model'] as const
@@ -32,10 +32,10 @@ export const SimulationRequest = Type.Object(
       Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'longitudinal turbulence intensity (-)' }),
     ),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 1, description: 'seed of the turbulent wind' })),
-    durationS: Type.Number({ exclusiveMinimum: 0, maximum: 7200, description: 'simulated time (s)' }),
+    durationS: Type.Number({ minimum: 1, maximum: 7200, description: 'simulated time (s)' }),
     dtS: Type.Optional(Type.Number({ minimum: 0.001, maximum: 0.1, description: 'solver time step (s)' })),
     outputDtS: Type.Optional(Type.Number({ minimum: 0.001, maximum: 10, description: 'output time step (s)' })),
-    controllerParameters: Type.Optional(ControllerParameterPatch),
+    controllerParameters: Type.Optional(SimulationControllerParameterPatch),
     initialConditions: Type.Optional(InitialConditions),
     label: Type.Optional(Type.String({ maxLength: 128 })),
   },
@@ -48,7 +48,7 @@ export const DeckSimulationRequest = Type.Object(
   {
     engine: Type.Literal('openfast'),
     deckId: SimulationId,
-    durationS: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 7200, description: 'overrides TMax (s)' })),
+    durationS: Type.Optional(Type.Number({ minimum: 1, maximum: 7200, description: 'overrides TMax (s)' })),
     label: Type.Optional(Type.String({ maxLength: 128 })),
   },
   { $id: 'DeckSimulationRequest', additionalProperties: false },
