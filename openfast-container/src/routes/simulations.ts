@@ -17,14 +17,36 @@ import { bearerSecurity, type DispatchApp, errorResponses, inline, type RouteCon
 const parametric = Compile(inline(SimulationRequest))
 const deck = Compile(inline(DeckSimulationRequest))
 
+/** The value at a JSON pointer (`/controllerParameters/maxGeneratorTorqueNm`), to name what was received. */
+function at(value: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce<unknown>(
+      (v, key) =>
+        v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined,
+      value,
+    )
+}
+
 function validateExecuteBody(value: unknown): { value?: unknown; error?: Error } {
   const check = value !== null && typeof value === 'object' && 'deckId' in value ? deck : parametric
-  if (check.Check(value)) return { value }
+  if (check.Check(value)) {
+    const { dtS, outputDtS } = value as { dtS?: number; outputDtS?: number }
+    if (dtS !== undefined && outputDtS !== undefined && outputDtS < dtS) {
+      return { error: new DispatchError('DISPATCH_INVALID_REQUEST', `body/outputDtS ${outputDtS} must be at least dtS ${dtS} (s)`) }
+    }
+    return { value }
+  }
   const details = check
     .Errors(value)
     .filter((e) => e.keyword !== 'boolean')
     .slice(0, 10)
-    .map((e) => `body${e.instancePath} ${e.message}${e.keyword === 'additionalProperties' ? ` (${JSON.stringify(e.params)})` : ''}`)
+    .map((e) => {
+      const extra =
+        e.keyword === 'additionalProperties' ? JSON.stringify(e.params) : `received ${JSON.stringify(at(value, e.instancePath))}`
+      return `body${e.instancePath} ${e.message} (${extra})`
+    })
   return { error: new DispatchError('DISPATCH_INVALID_REQUEST', `invalid request: ${details.join('; ')}`) }
 }
 
