@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import {
   createCloud,
+  createEventStore,
   createJobsService,
   createLocalEventBus,
   createLocalIngest,
   fleetExtension,
+  openCloudDatabase,
   startEmbeddedBroker,
   twinExtension,
 } from '@edgetwin/cloud'
@@ -72,8 +74,37 @@ export function registerCloudCommands(program: Command): void {
         for (const l of await ingest.deadLetters.list({ limit: opts.limit })) {
           process.stdout.write(`${l.receivedAt}  ${l.reason.padEnd(22)} ${l.topic}  (${l.payloadBytes} B)  ${l.message}\n`)
         }
+        // Position events a consumer (enrichment, archive) gave up on after its retries.
+        for (const l of createEventStore(ingest.databases.ingest).listDeadLetters(opts.limit)) {
+          const at = new Date(l.failedMs).toISOString()
+          process.stdout.write(`${at}  EVENT_TARGET_FAILED    target ${l.target} after ${l.attempts} attempts  ${l.error}\n`)
+        }
       } finally {
         await ingest.close()
+      }
+    })
+  cloud
+    .command('replay')
+    .description(
+      'send the position events that consumers dead-lettered back to their targets (EventBridge DLQ redrive); ' +
+        'a running cloud delivers them within a second, otherwise at its next start',
+    )
+    .requiredOption('--config <file>', 'cloud config JSON')
+    .option('--target <name>', 'only this target (enrichment, archive, geofence)')
+    .option('--limit <n>', 'at most this many', parsePositiveInt)
+    .action(async (opts: { config: string; target?: string; limit?: number }) => {
+      const config = parseConfig(validators.CloudConfig, readConfigFile(opts.config))
+      const db = openCloudDatabase(join(config.dataDir, 'ingest.db'))
+      try {
+        const store = createEventStore(db)
+        const replayed = store.replay(
+          { ...(opts.target ? { target: opts.target } : {}), ...(opts.limit ? { limit: opts.limit } : {}) },
+          Date.now(),
+        )
+        const left = Object.values(store.counts()).reduce((n, c) => n + c.deadLetters, 0)
+        process.stdout.write(`replayed ${replayed} dead-lettered event(s) to their targets; ${left} left\n`)
+      } finally {
+        db.close()
       }
     })
 }
