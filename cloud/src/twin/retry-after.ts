@@ -8,7 +8,9 @@ export function retryAfterMs(header: string | null | undefined, nowMs: number): 
   if (header === null || header === undefined) return undefined
   const value = header.trim()
   if (/^\d+$/.test(value)) return Number(value) * 1000
-  const at = Date.parse(value)
+  // An HTTP-date names its day and month (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`); Date.parse alone would
+  // also take '-3' as a year.
+  const at = /^[A-Za-z]{3},? /.test(value) ? Date.parse(value) : Number.NaN
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined
 }
 
