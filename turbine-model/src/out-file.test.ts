@@ -18,6 +18,18 @@ const OPENFAST_SAMPLE = [
 ].join('\n')
 
 describe('OpenFAST .out files', () => {
+  it('carries the calibration the model ran with in the header, and none for OpenFAST output', () => {
+    const out = runSimulation({
+      windSpeedMps: 9,
+      durationS: 1,
+      calibration: { id: 'cal-00000000abcd', correction: { cpFactor: 0.95, ctFactor: 1, pitchOffsetDeg: 0 } },
+    })
+    const text = formatOutFile(out, 'provenance')
+    expect(text.split('\n')[2]).toMatch(/, calibration cal-00000000abcd$/)
+    expect(parseOutFile(text).calibrationId).toBe('cal-00000000abcd')
+    expect(parseOutFile(OPENFAST_SAMPLE).calibrationId).toBeUndefined()
+  })
+
   it('round-trips a run within the ES10.3E2 precision', () => {
     const out = runSimulation({ windSpeedMps: 11, turbulenceIntensity: 0.1, durationS: 5 })
     const parsed = parseOutFile(formatOutFile(out, 'round trip'))

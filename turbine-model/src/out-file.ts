@@ -2,6 +2,9 @@ import type { SimulationOutput } from './channels.js'
 import { ModelError } from './errors.js'
 import { MODEL_VERSION } from './version.js'
 
+/** How formatOutFile names the calibration on the header's "linked with" line. */
+const CALIBRATION_IN_HEADER = /, calibration (cal-[0-9a-f]{12}|[A-Za-z0-9._-]+)\s*$/
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
 /** Fortran ES10.3E2, OpenFAST's default `OutFmt`: ` 1.174E+03`, `-2.500E-01`. */
@@ -52,7 +55,8 @@ export function formatOutFile(
 
 /**
  * Reads an OpenFAST text `.out` file (ours or OpenFAST's own): finds the channel-name row (first token `Time`,
- * followed by a row of parenthesised units), then reads numeric rows until the end or a non-numeric line.
+ * followed by a row of parenthesised units), then reads numeric rows until the end or a non-numeric line. A file of
+ * the model gives the calibration its header names as `calibrationId` (provenance for whoever reads the results).
  */
 export function parseOutFile(text: string): SimulationOutput {
   const lines = text.split(/\r?\n/)
@@ -87,5 +91,10 @@ export function parseOutFile(text: string): SimulationOutput {
     rows.push(values)
   }
   const columns = channels.map((_, c) => Float64Array.from(rows, (r) => r[c]!))
-  return { channels, units, columns }
+  // The model names its calibration in the header (formatOutFile); OpenFAST's own files have none.
+  const calibrationId = lines
+    .slice(0, header)
+    .map((l) => CALIBRATION_IN_HEADER.exec(l)?.[1])
+    .find((id) => id !== undefined)
+  return calibrationId ? { channels, units, columns, calibrationId } : { channels, units, columns }
 }
