@@ -1,1 +1,7 @@
+export * from './assets.js'
+export * from './auth.js'
 export * from './errors.js'
+export * from './extension.js'
+export * from './live.js'
+export * from './server.js'
+export * from './sources.js'
