@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { DispatchError } from '../errors.js'
+import { failureReason } from './failure-reason.js'
 
 export interface ProcessRunOptions {
   /** Starts the child; it must be spawned with `detached: true` so that its whole process group can be signalled. */
@@ -16,7 +17,9 @@ export interface ProcessRunOptions {
   readonly onOutput?: (text: string) => void
 }
 
-const TAIL_CHARS = 2000
+/** The first and the last characters of the output are kept: OpenFAST states an error early, a crash ends in a backtrace. */
+const HEAD_CHARS = 8000
+const TAIL_CHARS = 8000
 
 /** Sends `signal` to the child's process group (the child and anything it started), ignoring a group already gone. */
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -41,6 +44,7 @@ export function runProcess(o: ProcessRunOptions): Promise<void> {
       return
     }
     const log = createWriteStream(o.logFile, { flags: 'a' })
+    let head = ''
     let tail = ''
     let stopReason: 'timeout' | 'canceled' | undefined
     let killTimer: NodeJS.Timeout | undefined
@@ -50,6 +54,7 @@ export function runProcess(o: ProcessRunOptions): Promise<void> {
     const onData = (buf: Buffer): void => {
       log.write(buf)
       const text = buf.toString('utf8')
+      if (head.length < HEAD_CHARS) head += text.slice(0, HEAD_CHARS - head.length)
       tail = (tail + text).slice(-TAIL_CHARS)
       o.onOutput?.(text)
     }
@@ -94,7 +99,7 @@ export function runProcess(o: ProcessRunOptions): Promise<void> {
           resolve()
         } else {
           const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`
-          reject(new DispatchError('DISPATCH_ENGINE_FAILED', `${o.label} ${how}; last output: ${tail.trim().slice(-500)}`))
+          reject(new DispatchError('DISPATCH_ENGINE_FAILED', `${o.label} ${how}: ${failureReason(head, tail)}`))
         }
       })
     })
