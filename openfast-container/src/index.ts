@@ -24,6 +24,7 @@ export { createOpenfastEngine, type OpenfastEngineOptions } from './engines/open
 export { parseOpenfastProgress } from './engines/openfast-progress.js'
 export { createRotorModelEngine } from './engines/rotor-model-engine.js'
 export { DispatchError, type DispatchErrorCode, isDispatchError } from './errors.js'
+export { summarizeOutFile } from './postprocess.js'
 export type { DispatchApp } from './routes/context.js'
 export { type DispatchServer, startDispatchServer } from './server.js'
 export { createLocalObjectStore, type ObjectStore } from './store/object-store.js'
