@@ -70,12 +70,28 @@ export function createDispatchClient(options: DispatchClientOptions): Simulation
 
   async function call<T>(method: string, path: string, deadlineMs: number, body?: unknown, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const res = await doFetch(`${base}${path}`, {
-        method,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      })
+      let res: Response
+      try {
+        res = await doFetch(`${base}${path}`, {
+          method,
+          headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        })
+      } catch (err) {
+        // A read that lost its connection (a keep-alive socket the server closed, a reset) is asked again; a
+        // submission is not, since the server may have accepted it.
+        if (method !== 'GET' || signal?.aborted) throw err
+        const delayMs = throttleDelayMs(attempt, undefined, policy)
+        if (Date.now() + delayMs > deadlineMs) {
+          throw new CloudError('CLOUD_DISPATCH_FAILED', `${method} ${path} failed ${attempt + 1} time(s): ${(err as Error).message}`, {
+            cause: err,
+          })
+        }
+        options.log?.debug({ method, path, attempt, delayMs, err }, 'dispatch server connection failed; retrying')
+        await sleep(delayMs, signal)
+        continue
+      }
       const text = await res.text()
       if (res.ok) return (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T
       if (!isRetryableStatus(res.status)) {
