@@ -1,5 +1,6 @@
 import type { GatewayErrorCode } from './gateway/errors.js'
 import type { JobsErrorCode } from './jobs/errors.js'
+import type { ProvisioningErrorCode } from './provisioning/errors.js'
 
 /** Stable codes callers branch on; every agent failure carries one. */
 export type AgentErrorCode =
@@ -29,6 +30,7 @@ export type AgentErrorCode =
   // The gateway profile's and the jobs client's codes (their classes extend AgentError).
   | GatewayErrorCode
   | JobsErrorCode
+  | ProvisioningErrorCode
 
 export class AgentError extends Error {
   readonly code: AgentErrorCode
