@@ -72,6 +72,27 @@ describe('edgetwin model calibrate', () => {
     expect(Math.abs(power.at(-1)! / 1105.41 - 1)).toBeLessThan(0.02)
   })
 
+  it('refuses a calibration file that is not JSON, naming it', async () => {
+    await writeFile(join(dir, 'bad.json'), 'cpFactor = 0.9\n')
+    const err = await cli([
+      'model',
+      'run',
+      '--wind-speed',
+      '7',
+      '--tmax',
+      '1',
+      '--calibration',
+      join(dir, 'bad.json'),
+      '--out',
+      join(dir, 'y.out'),
+    ]).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    )
+    expect(err?.code).toBe(1)
+    expect(err?.stderr).toMatch(/\[MODEL_INVALID_CALIBRATION\] .*bad\.json: not a JSON calibration file/)
+  })
+
   it('refuses a turbulent run, naming the file and the channel', async () => {
     const turbulent = join(dir, 'turbulent.out')
     await writeFile(turbulent, formatOutFile(runSimulation({ windSpeedMps: 12, turbulenceIntensity: 0.1, durationS: 60 })))

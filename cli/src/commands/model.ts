@@ -7,6 +7,7 @@ import {
   formatOutFile,
   MODEL_VERSION,
   type ModelCalibration,
+  ModelError,
   parseCalibration,
   runSimulation,
   summarizeOutput,
@@ -42,10 +43,38 @@ interface ModelRunOptions {
 }
 
 interface ModelCalibrateOptions {
-  outFiles: string[]
+  outFiles?: string[]
+  dispatchUrl?: string
+  simulations?: string[]
+  tokenEnv: string
   out: string
   windowS: number
   description?: string
+}
+
+/**
+ * The `.out` files of completed simulations on a dispatch server (`GET /simulations/:id/results/simulation.out`,
+ * bearer token from the environment variable `tokenEnv`), named `<id>.out`.
+ */
+async function fetchSimulationOutFiles(
+  baseUrl: string,
+  ids: readonly string[],
+  token: string | undefined,
+): Promise<{ name: string; text: string }[]> {
+  return Promise.all(
+    ids.map(async (id) => {
+      const url = new URL(`simulations/${encodeURIComponent(id)}/results/simulation.out`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`)
+      const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+      const text = await res.text()
+      if (!res.ok) {
+        throw new ModelError(
+          'MODEL_CALIBRATION_DATA',
+          `simulation ${id}: GET ${url.pathname} answered ${res.status}: ${text.slice(0, 200).replace(/\s+/g, ' ')}`,
+        )
+      }
+      return { name: `${id}.out`, text }
+    }),
+  )
 }
 
 /** Reads and validates a calibration file written by `edgetwin model calibrate`. */
@@ -124,12 +153,25 @@ export function registerModelCommands(program: Command): void {
   model
     .command('calibrate')
     .description("fit the model's aerodynamic correction to OpenFAST .out files of steady-wind runs; write a calibration file")
-    .requiredOption('--out-files <files...>', 'OpenFAST text output (.out) of steady-wind runs, one operating point each')
+    .option('--out-files <files...>', 'OpenFAST text output (.out) of steady-wind runs, one operating point each')
+    .option('--dispatch-url <url>', 'a dispatch server whose completed simulations (--simulations) to calibrate from')
+    .option('--simulations <ids...>', 'ids of completed steady-wind simulations on the dispatch server')
+    .option('--token-env <name>', 'environment variable holding the dispatch bearer token', 'EDGETWIN_DISPATCH_TOKEN')
     .requiredOption('--out <file>', 'calibration file to write (JSON)')
     .option('--window-s <s>', 'averaging window at the end of each run (s)', parsePositiveNumber, 20)
     .option('--description <text>', 'what the runs were (deck, OpenFAST version, controller)')
     .action(async (opts: ModelCalibrateOptions) => {
-      const files = await Promise.all(opts.outFiles.map(async (path) => ({ name: basename(path), text: await readFile(path, 'utf8') })))
+      if (!opts.outFiles?.length && !opts.simulations?.length) {
+        throw new InvalidArgumentError('give --out-files, or --dispatch-url with --simulations (or both)')
+      }
+      if (opts.simulations?.length && !opts.dispatchUrl) throw new InvalidArgumentError('--simulations needs --dispatch-url')
+      const files = await Promise.all(
+        (opts.outFiles ?? []).map(async (path) => ({ name: basename(path), text: await readFile(path, 'utf8') })),
+      )
+      if (opts.simulations?.length && opts.dispatchUrl) {
+        // The composition root reads the token from the environment variable the user named.
+        files.push(...(await fetchSimulationOutFiles(opts.dispatchUrl, opts.simulations, process.env[opts.tokenEnv])))
+      }
       const calibration = calibrateFromOutFiles(files, { windowS: opts.windowS, description: opts.description })
       await writeFile(opts.out, `${JSON.stringify(calibration, null, 2)}\n`)
       const c = calibration.correction
