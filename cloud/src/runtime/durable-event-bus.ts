@@ -129,7 +129,7 @@ export function createDurableEventBus(options: DurableEventBusOptions): DurableE
       const at = nowMs()
       const error = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
       if (attempts > maxRetries || at - d.publishedMs >= maxAgeMs) {
-        store.deadLetter(d, at, error)
+        store.deadLetter({ ...d, attempts }, at, error)
         statsOf(d.target).deadLettered++
         log.error({ err, target: d.target, attempts, eventSeq: d.seq }, 'position event dead-lettered after retries')
       } else {
