@@ -1,20 +1,34 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildTwinDetector, createTimestreamWriter, type TimeSeriesPoint } from '@edgetwin/cloud'
+import {
+  buildTwinDetector,
+  createLocalJobSigner,
+  createTimestreamWriter,
+  type EmbeddedBroker,
+  LocalJobsService,
+  signJobDocument,
+  startEmbeddedBroker,
+  type TimeSeriesPoint,
+} from '@edgetwin/cloud'
 import { parseDispatchConfig, startDispatchServer } from '@edgetwin/openfast-container'
 import { CONTROLLER_PARAMETER_DEFAULTS, type TurbineSample } from '@edgetwin/shared-schemas'
 import { runSimulation } from '@edgetwin/turbine-model'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { handler } from '../../cloud/src/lambda/twin-detector.js'
 import { S3WireServer } from '../fleet/support/s3-wire-server.js'
 import { silentLogger } from '../ingest/support/fixtures.js'
 import { startTimestreamWire, type TimestreamWire } from '../ingest/support/timestream-wire.js'
+import { type KmsWire, startKmsWire } from '../jobs/support/kms-wire.js'
+import { startTestTurbine, waitFor } from '../jobs/support/turbine.js'
 import { restJsonError, startWireServer, type WireServer } from '../support/aws-wire.js'
 import { type SecretsManagerWire, startSecretsManagerWire } from './support/secrets-manager-wire.js'
 import { startTimestreamQueryWire, type TimestreamQueryWire } from './support/timestream-query-wire.js'
 
-const TOKEN = 'dispatch-token-0123456789abcdef'
+// 64 hexadecimal characters: the 256 bits the dispatch server requires of a token (`openssl rand -hex 32`).
+const TOKEN = '5f0c7e1a9b3d24c68e07f1a2b4c6d8e0f1325476a8b9cadbecfd0e1f2a3b4c5d'
 const TOKEN_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgetwin-dispatch-token-Ab12Cd'
 const start = new Date('2026-10-01T12:00:00Z')
 const end = new Date(start.getTime() + 600_000)
@@ -71,6 +85,7 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
   let iot: WireServer
   let sns: WireServer
   let secrets: SecretsManagerWire
+  let kms: KmsWire
   const s3 = new S3WireServer()
   let dispatch: { url: string; close(): Promise<void> }
   let dataDir: string
@@ -82,6 +97,7 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
     query = await startTimestreamQueryWire('edgetwin', 'telemetry', write.stored, 500)
     await s3.start()
     secrets = await startSecretsManagerWire(new Map([[TOKEN_ARN, TOKEN]]))
+    kms = await startKmsWire()
     // AWS IoT CreateJob is `PUT /jobs/{jobId}` in the REST-JSON protocol (AWS IoT API reference).
     iot = await startWireServer((req) => {
       const m = /^\/jobs\/([^/]+)$/.exec(req.path)
@@ -116,6 +132,8 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
       AWS_ENDPOINT_URL_IOT: iot.url,
       AWS_ENDPOINT_URL_SNS: sns.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.server.url,
+      AWS_ENDPOINT_URL_KMS: kms.server.url,
+      JOB_SIGNING_KEY_ARN: kms.keyArn,
       TIMESTREAM_DATABASE: 'edgetwin',
       TIMESTREAM_TABLE: 'telemetry',
       DISPATCH_URL: dispatch.url,
@@ -129,10 +147,11 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
   }, 60_000)
   afterAll(async () => {
     vi.unstubAllEnvs()
-    await Promise.all([write.close(), query.close(), iot.close(), sns.close(), s3.close(), secrets.close(), dispatch.close()])
+    await Promise.all([write.close(), query.close(), iot.close(), sns.close(), s3.close(), secrets.close(), dispatch.close(), kms.close()])
     rmSync(dataDir, { recursive: true, force: true })
   })
 
+  // A tick runs 15 simulations on the dispatch server: minutes, not seconds, on a loaded 2-core machine.
   it('investigates the anomalous turbine, sends its canary job, records the decision in S3 and notifies on SNS', async () => {
     const result = await handler(scheduled(end), context)
     expect(result.at).toBe(end.toISOString())
@@ -167,6 +186,55 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
     const read = secrets.server.requests[0]!
     expect(read.headers['content-type']).toBe('application/x-amz-json-1.1')
     expect(read.headers.authorization).toContain('/eu-west-1/secretsmanager/aws4_request')
+  }, 300_000)
+
+  it('signs the job with the KMS key; an agent that requires signatures applies it, and refuses it signed by any other key', async () => {
+    const job = created[0]!
+    const document = JSON.parse(job.body['document'] as string) as Record<string, unknown>
+    expect(kms.signs).toEqual([{ KeyId: kms.keyArn, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256', messageBytes: 32 }])
+    expect(document['signature']).toMatchObject({ algorithm: 'ECDSA_P256_SHA256', keyId: kms.keyArn })
+    expect(document['binding']).toMatchObject({ jobId: job.jobId, things: ['turbine-1'] })
+    // The expiry is the detector's default validity (JOB_SIGNATURE_VALIDITY_S, 24 h) after the tick ran (now).
+    const expiresAtS = (document['binding'] as { expiresAtS: number }).expiresAtS
+    expect(Math.abs(expiresAtS - (Date.now() / 1000 + 86_400))).toBeLessThan(600)
+
+    // A real turbine agent, provisioned with the KMS key's public half, takes the job through the Jobs MQTT API.
+    const broker: EmbeddedBroker = await startEmbeddedBroker({ port: 0 })
+    const jobs = new LocalJobsService({
+      brokerUrl: broker.url,
+      dbPath: join(dataDir, 'jobs.db'),
+      logger: pino({ level: 'silent' }),
+      tickMs: 50,
+    })
+    await jobs.start()
+    const turbine = await startTestTurbine(broker.url, 'turbine-1', { publicKeyPem: kms.publicKeyPem, requireSignature: true })
+    const stop = turbine.telemetry.feed(20)
+    const outcome = (jobId: string) =>
+      waitFor(async () => {
+        const e = (await jobs.describeJob(jobId))?.executions?.[0]
+        return e && !['QUEUED', 'IN_PROGRESS'].includes(e.status) ? e : undefined
+      })
+    try {
+      await jobs.createJob({ jobId: job.jobId, targets: ['turbine-1'], document })
+      expect((await outcome(job.jobId)).status).toBe('SUCCEEDED')
+      expect(turbine.store.current().version).toBe(2)
+      const other = createLocalJobSigner(
+        generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      )
+      const { binding, ...unsigned } = document as { binding: { expiresAtS: number } }
+      const forgedId = `${job.jobId}-forged`
+      const forged = await signJobDocument(other, { ...unsigned, version: 2 }, { ...binding, jobId: forgedId, things: ['turbine-1'] })
+      await jobs.createJob({ jobId: forgedId, targets: ['turbine-1'], document: forged })
+      const refused = await outcome(forgedId)
+      expect(refused.status).toBe('REJECTED')
+      expect(refused.statusDetails).toMatchObject({ reasonCode: 'SIGNATURE_INVALID' })
+      expect(turbine.store.current().version).toBe(2)
+    } finally {
+      stop()
+      await turbine.close()
+      await jobs.close()
+      await broker.close()
+    }
   }, 60_000)
 
   it('keeps the cooldown after a cold start: a new execution environment reads it from the decisions in S3', async () => {
@@ -182,13 +250,13 @@ describe('twin detector Lambda (handler): one tick on Timestream, the dispatch s
     expect(listed).toContain('twin-decisions/turbine-1/')
     // A new execution environment reads the secret once more.
     expect(secrets.reads).toEqual([TOKEN_ARN, TOKEN_ARN])
-  }, 60_000)
+  }, 300_000)
 
   it('reads the dispatch token once per execution environment: a warm invocation does not read it again', async () => {
     const result = await handler(scheduled(new Date(end.getTime() + 120_000)), context)
     expect(result.turbines).toBe(2)
     expect(secrets.reads).toEqual([TOKEN_ARN, TOKEN_ARN])
-  }, 60_000)
+  }, 300_000)
 
   it('refuses both DISPATCH_TOKEN and DISPATCH_TOKEN_SECRET_ARN, or neither, with a coded error', () => {
     expect(() => buildTwinDetector({ ...process.env, DISPATCH_TOKEN: TOKEN }, context)).toThrow(
