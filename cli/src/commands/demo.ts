@@ -1,12 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { startEmbeddedBroker } from '@edgetwin/cloud'
 import type { Command } from 'commander'
-import { runFleetDemo } from '../demo/fleet.js'
-import { runTurbineDemo } from '../demo/turbines.js'
+import { createProgress } from '../demo/progress.js'
 import { closeOnSignals } from '../lifecycle.js'
 import { parsePort, parsePositiveInt } from '../options.js'
-import { formatDaysInZone } from './fleet-format.js'
 
 interface DemoOptions {
   port: number
@@ -41,25 +38,48 @@ export function registerDemoCommand(program: Command): void {
     .option('--exit', 'stop the broker and exit once the flows have finished (otherwise the broker keeps running until Ctrl-C)')
     .option('--data-dir <dir>', 'where the demo keeps its data (emptied at the start)', '.edgetwin/demo')
     .action(async (opts: DemoOptions) => {
-      const out = (line: string) => process.stdout.write(`${line}\n`)
+      const progress = createProgress({ output: process.stdout })
+      const out = (line: string) => progress.log(line)
+      out('edgetwin demo: loading the broker, the cloud, the agents and the simulators…')
+      const loadingStarted = Date.now()
+      // Imported here so the first line above appears before the heavy modules load.
+      const [{ startEmbeddedBroker }, { runFleetDemo }, { runTurbineDemo }, { formatDaysInZone }] = await Promise.all([
+        import('@edgetwin/cloud'),
+        import('../demo/fleet.js'),
+        import('../demo/turbines.js'),
+        import('./fleet-format.js'),
+      ])
       // A taken port rejects with CLOUD_PORT_IN_USE naming the port; the broker leaves nothing running then.
-      const broker = await startEmbeddedBroker({ port: opts.port })
-      const { shutdown, done } = closeOnSignals([broker])
+      const broker = await startEmbeddedBroker({ port: opts.port }).catch((err: unknown) => {
+        progress.close()
+        throw err
+      })
+      const { shutdown, done } = closeOnSignals([broker, { close: async () => progress.close() }])
       try {
         out(`edgetwin: embedded MQTT broker on ${broker.url} — watch it with: mosquitto_sub -p ${broker.port} -t 'dt/edgetwin/#' -v`)
-        const started = Date.now()
         const dataDir = resolve(opts.dataDir)
+        const clearing = Date.now()
         rmSync(dataDir, { recursive: true, force: true })
         mkdirSync(dataDir, { recursive: true })
+        // The demo's own time starts here: loading code and clearing the previous run's data are reported apart.
+        const started = Date.now()
+        out(
+          `  (loading took ${((clearing - loadingStarted) / 1000).toFixed(1)} s, clearing ${opts.dataDir} ${((started - clearing) / 1000).toFixed(1)} s)`,
+        )
         const summary: string[] = []
+        const flowSeconds: string[] = []
         if (opts.turbines) {
           out('\n== turbines: digital twin (detect → simulate → decide → update) ==')
+          progress.task('turbines')
+          const flowStarted = Date.now()
           const r = await runTurbineDemo({
             brokerUrl: broker.url,
             log: out,
+            progress: (detail, fraction) => progress.update(detail, fraction),
             durationMinutes: opts.turbineMinutes,
             dataDir: join(dataDir, 'turbines'),
           })
+          flowSeconds.push(`turbines ${((Date.now() - flowStarted) / 1000).toFixed(0)} s`)
           const twinConfig = join(opts.dataDir, 'turbines-cloud.json')
           writeCloudConfig(twinConfig, join(dataDir, 'turbines', 'cloud'))
           const updates = r.decisions.filter((d) => d.decision.action === 'update')
@@ -74,14 +94,18 @@ export function registerDemoCommand(program: Command): void {
           out('\n== vehicles: fleet location analytics (ULEZ) ==')
           const fleetConfig = join(opts.dataDir, 'fleet-cloud.json')
           writeCloudConfig(fleetConfig, join(dataDir, 'fleet', 'cloud'))
+          progress.task('vehicles')
+          const flowStarted = Date.now()
           const r = await runFleetDemo({
             brokerUrl: broker.url,
             log: out,
+            progress: (detail, fraction) => progress.update(detail, fraction),
             vehicles: opts.vehicles,
             days: opts.days,
             dailyFee: DAILY_FEE_GBP,
             dataDir: join(dataDir, 'fleet'),
           })
+          flowSeconds.push(`vehicles ${((Date.now() - flowStarted) / 1000).toFixed(0)} s`)
           summary.push(
             `fleet: ${opts.vehicles} vehicles, ${opts.days} simulated days; the same reports from the command line:`,
             `  npm run edgetwin -- fleet report days-in-zone --config ${fleetConfig} --from ${r.range.from} --to ${r.range.to} --fee ${DAILY_FEE_GBP.toFixed(2)}`,
@@ -91,7 +115,8 @@ export function registerDemoCommand(program: Command): void {
             formatDaysInZone(r.report, 'table'),
           )
         }
-        out(`\n== edgetwin demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s ==`)
+        progress.close()
+        out(`\n== edgetwin demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s (${flowSeconds.join(', ')}) ==`)
         for (const line of summary) out(line)
         if (!opts.exit) {
           out(
@@ -99,6 +124,7 @@ export function registerDemoCommand(program: Command): void {
           )
         }
       } catch (err) {
+        progress.close()
         await shutdown()
         throw err
       }

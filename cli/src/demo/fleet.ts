@@ -16,7 +16,6 @@ import { CloudFleetConfig, createValidator, parseConfig, TELEMETRY_FILTER } from
 import { type FleetSimulationResult, runFleetSimulation } from '@edgetwin/simulator'
 import mqtt from 'mqtt'
 import { type Logger, pino } from 'pino'
-import { formatDaysInZone } from '../commands/fleet-format.js'
 
 export interface FleetDemoOptions {
   /** @default 10 */
@@ -32,6 +31,8 @@ export interface FleetDemoOptions {
   readonly brokerUrl: string
   /** Progress lines for a human. */
   readonly log: (line: string) => void
+  /** What is happening now and how far along (0–1), for a progress display. */
+  readonly progress?: (detail: string, fraction?: number) => void
   /** Kept when given; otherwise a temp folder removed at the end. */
   readonly dataDir?: string
   readonly dailyFee?: number
@@ -64,6 +65,7 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
   const days = options.days ?? 7
   const start = options.start ?? defaultStart(days)
   const log = options.log
+  const progress = options.progress ?? (() => {})
   const logger = options.logger ?? pino({ level: 'warn' })
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'edgetwin-fleet-demo-'))
   const fleetConfig = parseConfig(fleetConfigValidator, {})
@@ -121,18 +123,24 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
       brokerUrl: options.brokerUrl,
       dataDir: join(dataDir, 'agents'),
       logger,
-      onProgress: (p) =>
+      onProgress: (p) => {
+        // p.simTime is the clock after the day, i.e. the next midnight: name the day that was simulated.
+        const date = new Date(Date.parse(`${start}T00:00:00Z`) + (p.day - 1) * 86_400_000).toISOString().slice(0, 10)
         log(
-          `fleet: day ${p.day}/${p.days} simulated (${p.simTime.slice(0, 10)}): ${p.samples} GPS samples, ${p.accepted} kept by the agents, ${p.filtered} within 30 m dropped`,
-        ),
+          `fleet: day ${p.day}/${p.days} simulated (${date}): ${p.samples} GPS samples, ${p.accepted} kept by the agents, ${p.filtered} within 30 m dropped`,
+        )
+        progress(`day ${p.day} of ${p.days} simulated, ${p.accepted} positions sent`, (0.9 * p.day) / p.days)
+      },
     })
     // The agents' outboxes are empty once the broker acknowledged every batch; let the cloud finish what it received.
     let last = -1
     while (routed !== last) {
       last = routed
+      progress(`routing what the agents sent: ${routed} MQTT batches so far`, 0.9)
       await new Promise((r) => setTimeout(r, 300))
       await chain
     }
+    progress('flushing the archive and reading the report back', 0.95)
     await fleet.flush()
     await ingest.archive.flush()
     const c = fleet.consumers.counters
@@ -147,10 +155,6 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
       dailyFee: options.dailyFee ?? fleetConfig.dailyFee,
       timeZone: fleetConfig.chargingTimeZone,
     })
-    log(
-      `fleet: days in ${fleet.zone.id} per vehicle, ${range.from} to ${range.to} (London charging days, £${(options.dailyFee ?? fleetConfig.dailyFee).toFixed(2)}/day):`,
-    )
-    log(formatDaysInZone(report, 'table'))
     return { report, simulation, range, routed, counters: { ...c } }
   } finally {
     await subscriber?.endAsync()

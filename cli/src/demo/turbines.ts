@@ -23,6 +23,8 @@ export interface TurbineDemoOptions {
   readonly brokerUrl: string
   /** Progress lines for a human. */
   readonly log: (line: string) => void
+  /** What is happening now and how far through the virtual run (0–1), for a progress display. */
+  readonly progress?: (detail: string, fraction?: number) => void
   /** @default 3 */
   readonly turbines?: number
   /** Site mean hub-height wind (m/s); above rated, where the pitch controller works. @default 14 */
@@ -104,6 +106,7 @@ async function drain(agents: readonly Agent[], series: TurbineSeries, ids: reado
  */
 export async function runTurbineDemo(options: TurbineDemoOptions): Promise<TurbineDemoResult> {
   const log = options.log
+  const progress = options.progress ?? (() => {})
   const logger = options.logger ?? pino({ level: 'warn' })
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'edgetwin-turbines-'))
   const startMs = Date.parse(options.startTime ?? '2026-10-05T00:00:00Z')
@@ -187,6 +190,12 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
     const printing: Notifier = {
       async notify(n) {
         log(`${hhmm(startMs, clock.nowMs())} twin ${n.kind}: ${n.deviceId}: ${n.message}`)
+        // After an anomaly the loop simulates the controller and its candidates: the slowest part of the run.
+        if (n.kind === 'anomaly') {
+          progress(
+            `${hhmm(startMs, clock.nowMs())} of ${hhmm(startMs, startMs + durationMs)} virtual · simulating candidates for ${n.deviceId}`,
+          )
+        }
       },
     }
     const twin: TwinService = createTwinService({
@@ -206,6 +215,7 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
     // The twin runs on the virtual clock: each virtual minute waits for the pipeline to deliver that minute's
     // telemetry, then lets the scheduler run whatever the cron expression says is due.
     clock.every(MINUTE_MS, async (t) => {
+      progress(`${hhmm(startMs, t)} of ${hhmm(startMs, startMs + durationMs)} virtual`, (t - startMs) / durationMs)
       await drain(agents, series, farm.turbineIds, t - 1000)
       await twin.advanceTo(new Date(t))
       const version = anomalous.controllerVersion() ?? 0
@@ -227,6 +237,7 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
     clock.start()
     while (clock.nowMs() < endMs) await new Promise((r) => setTimeout(r, 20))
     await clock.close()
+    progress('reading back the time series and the decisions', 1)
     await drain(agents, series, farm.turbineIds, endMs - 1000)
 
     const windows: WindowAlarms[] = []
@@ -256,7 +267,7 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
     }
     const simulationStates: Record<string, string> = {}
     for (const d of decisions) {
-      const ids = Object.values((d.results as { simulationIds?: Record<string, string[]> }).simulationIds ?? {}).flat()
+      const ids = Object.values((d.results as { simulationIds?: Record<string, string[]> } | null)?.simulationIds ?? {}).flat()
       for (const id of ids) {
         const res = await fetch(`${dispatch.url}/status?id=${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } })
         simulationStates[id] = res.ok ? ((await res.json()) as { state: string }).state : `HTTP ${res.status}`
