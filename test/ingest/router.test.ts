@@ -106,6 +106,24 @@ describe('router with the local sinks', () => {
         'SCHEMA_INVALID',
       ],
       [
+        'a sample time that is no calendar day (2026-02-30)',
+        positionTopic,
+        encodeEnvelope(envelope('van-1', 'vehicle', 'position', 1, [position(0), position(1, { sampleTime: '2026-02-30T10:00:00Z' })])),
+        'SCHEMA_INVALID',
+      ],
+      [
+        'a sample time at hour 24',
+        positionTopic,
+        encodeEnvelope(envelope('van-1', 'vehicle', 'position', 1, [position(0, { sampleTime: '2026-07-01T24:00:00Z' })])),
+        'SCHEMA_INVALID',
+      ],
+      [
+        'a sample time at second 60',
+        metricsTopic,
+        encodeEnvelope(envelope('wt-1', 'turbine', 'metrics', 1, [turbineSample(0, { time: '2026-07-01T10:00:60Z' })])),
+        'SCHEMA_INVALID',
+      ],
+      [
         'a device publishing as another',
         telemetryTopic('turbine', 'wt-2', 'metrics'),
         encodeEnvelope(envelope('wt-1', 'turbine', 'metrics', 1, [turbineSample(0)])),
@@ -118,6 +136,13 @@ describe('router with the local sinks', () => {
       const [letter] = await ingest.deadLetters.list()
       expect(letter).toMatchObject({ topic, reason, payloadBytes: payload.length })
       expect(letter!.message.length).toBeGreaterThan(10)
+      // An impossible time is named with its field and what is wrong with it; nothing of the batch was stored.
+      if (/sample time|time at/.test(_name)) {
+        expect(letter!.message).toMatch(
+          /\/records\/\d\/data\/(sampleTime|time): '.*' is not a real UTC time .*: (day 30 does not exist|hour 24|second 60)/,
+        )
+        expect(await ingest.tracker.history({ deviceId: 'van-1' })).toEqual([])
+      }
       // The router carries on: a good batch right after is routed.
       const ok = encodeEnvelope(envelope('wt-1', 'turbine', 'metrics', 1, [turbineSample(0)]))
       expect(await ingest.router.handle(metricsTopic, ok)).toMatchObject({ outcome: 'routed' })
