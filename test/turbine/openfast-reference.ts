@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
+import type { SimulationOutput } from '@edgetwin/turbine-model'
 
 /**
  * The steady OpenFAST v4.1.2 reference points of issue #21 (NREL 5-MW land-based deck, baseline controller,
@@ -56,4 +57,9 @@ export function tailMeans(columns: Record<string, number[]>, windowS = 20): Reco
   const end = time[time.length - 1]!
   const from = time.findIndex((t) => t >= end - windowS - 1e-9)
   return Object.fromEntries(Object.entries(columns).map(([name, v]) => [name, meanOf(v.slice(from))]))
+}
+
+/** The same means for a run of the model. */
+export function outputTailMeans(output: SimulationOutput, windowS = 20): Record<string, number> {
+  return tailMeans(Object.fromEntries(output.channels.map((name, i) => [name, Array.from(output.columns[i]!)])), windowS)
 }
