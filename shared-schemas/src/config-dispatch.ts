@@ -50,7 +50,11 @@ export const DispatchConfig = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     rotorModel: Type.Object(
-      { outputDtS: Type.Number({ minimum: 0.001, maximum: 10, default: 0.05 }) },
+      {
+        outputDtS: Type.Number({ minimum: 0.001, maximum: 10, default: 0.05 }),
+        /** A calibration file of `edgetwin model calibrate`; default: the model's built-in calibration. */
+        calibrationFile: Type.Optional(Type.String({ minLength: 1 })),
+      },
       { additionalProperties: false, default: {} },
     ),
     objectStore: Type.Object(
