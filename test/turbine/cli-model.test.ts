@@ -9,6 +9,14 @@ const run = promisify(execFile)
 const root = new URL('../../', import.meta.url).pathname
 const cli = (args: string[]) =>
   run(process.execPath, ['--conditions=@edgetwin/source', '--import', 'tsx', 'cli/src/main.ts', ...args], { cwd: root })
+/** Resolves with the failed run (exit code, stderr); a run that succeeds fails the test. */
+const cliFailure = (args: string[]) =>
+  cli(args).then(
+    (r) => {
+      throw new Error(`edgetwin ${args.join(' ')} should have failed but exited 0: ${r.stdout}`)
+    },
+    (e: { code: number; stderr: string }) => e,
+  )
 
 /** A plain reader of OpenFAST text output, independent of the model's own parser. */
 function readOut(text: string): Record<string, number[]> {
@@ -44,7 +52,7 @@ describe('edgetwin model run', () => {
 
   it('refuses a parameters file outside the schema, naming the field', async () => {
     await writeFile(join(dir, 'bad.json'), JSON.stringify({ pitchGain: 2 }))
-    const err = await cli([
+    const err = await cliFailure([
       'model',
       'run',
       '--wind-speed',
@@ -55,8 +63,8 @@ describe('edgetwin model run', () => {
       join(dir, 'bad.json'),
       '--out',
       join(dir, 'x.out'),
-    ]).catch((e) => e)
-    expect(err.code).not.toBe(0)
+    ])
+    expect(err.code).toBe(1)
     expect(err.stderr).toMatch(/SCHEMA_INVALID.*pitchGain/)
   })
 })

@@ -9,6 +9,14 @@ const run = promisify(execFile)
 const root = new URL('../../', import.meta.url).pathname
 const cli = (args: string[]) =>
   run(process.execPath, ['--conditions=@edgetwin/source', '--import', 'tsx', 'cli/src/main.ts', ...args], { cwd: root })
+/** Resolves with the failed run (exit code, stderr); a run that succeeds fails the test. */
+const cliFailure = (args: string[]) =>
+  cli(args).then(
+    (r) => {
+      throw new Error(`edgetwin ${args.join(' ')} should have failed but exited 0: ${r.stdout}`)
+    },
+    (e: { code: number; stderr: string }) => e,
+  )
 
 describe('edgetwin sim farm', () => {
   let dir: string
@@ -45,8 +53,8 @@ describe('edgetwin sim farm', () => {
   })
 
   it('refuses a malformed fault spec', async () => {
-    const err = await cli(['sim', 'farm', '--turbines', '1', '--hours', '1', '--fault', '1:meteor:10']).catch((e) => e)
-    expect(err.code).not.toBe(0)
+    const err = await cliFailure(['sim', 'farm', '--turbines', '1', '--hours', '1', '--fault', '1:meteor:10'])
+    expect(err.code).toBe(1)
     expect(err.stderr).toMatch(/fault must be <turbine\|all>:<turbulence\|erosion\|stuck-sensor>/)
   })
 })

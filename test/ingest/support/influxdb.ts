@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, writeFileSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
 import { freePort, waitForPort } from '../../support/ports.js'
 import { tempDir } from './fixtures.js'
 
@@ -11,11 +11,19 @@ export interface InfluxHandle {
   stop(): Promise<void>
 }
 
+/** True when `name` is an executable on PATH. */
+function commandExists(name: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, name)))
+}
+
 /**
  * Starts the Debian `influxd` (1.x) on free loopback ports with its data in a temp dir. With `authEnabled`, every
  * request needs credentials once a user exists; until then only `CREATE USER … WITH ALL PRIVILEGES` is allowed.
  */
 export async function startInfluxd(options: { authEnabled?: boolean } = {}): Promise<InfluxHandle> {
+  if (!commandExists('influxd')) {
+    throw new Error("influxd is not installed: apt-get install influxdb (Debian's InfluxDB 1.x; .ci/run does)")
+  }
   const tmp = tempDir('edgetwin-influx-')
   const [httpPort, rpcPort] = [await freePort(), await freePort()]
   const conf = join(tmp.dir, 'influxdb.conf')
