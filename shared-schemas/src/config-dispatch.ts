@@ -31,7 +31,13 @@ export const DispatchConfig = Type.Object(
         runTimeoutS: Type.Number({ exclusiveMinimum: 0, maximum: 7 * 86_400, default: 3600 }),
         /** Grace between SIGTERM and SIGKILL when a run is canceled or times out. */
         killGraceMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 5000 }),
+        /** Requests per client per minute (every request but /healthz counts, with or without a token). */
         rateLimitPerMinute: Type.Integer({ minimum: 1, default: 600 }),
+        /**
+         * The largest `.out` file one run may write: a request that implies more is refused at submit time, a run that
+         * writes more is stopped.
+         */
+        maxOutputBytes: Type.Integer({ minimum: 1024 * 1024, maximum: 64 * 1024 ** 3, default: 256 * 1024 * 1024 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -46,6 +52,14 @@ export const DispatchConfig = Type.Object(
         entryFile: Type.String({ pattern: '^[A-Za-z0-9._-]+\\.fst$', default: 'NREL-5MW.fst' }),
         /** The Bladed-style controller library (ROSCO's libdiscon.so) every run uses. */
         controllerLibraryPath: Type.String({ minLength: 1, default: '/usr/local/lib/libdiscon.so' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Finished runs' folders (`runs/<id>`, with their results) are deleted this long after they finished. */
+    retention: Type.Object(
+      {
+        runsMaxAgeS: Type.Integer({ minimum: 1, maximum: 365 * 86_400, default: 7 * 86_400 }),
+        sweepIntervalS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
       },
       { additionalProperties: false, default: {} },
     ),
