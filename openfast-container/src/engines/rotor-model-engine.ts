@@ -1,8 +1,9 @@
 import { fork } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { CONTROLLER_PARAMETER_DEFAULTS, type SimulationRequest } from '@edgetwin/shared-schemas'
-import { DEFAULT_CALIBRATION, MODEL_VERSION, type ModelCalibration } from '@edgetwin/turbine-model'
+import { DEFAULT_CALIBRATION, MODEL_VERSION, type ModelCalibration, parseCalibration } from '@edgetwin/turbine-model'
 import { DispatchError } from '../errors.js'
 import { resolveInside } from '../paths.js'
 import { type EngineResult, type EngineRun, RESULT_FILES, type SimulationEngine } from './engine.js'
@@ -18,6 +19,17 @@ export interface RotorModelEngineOptions {
    * default: the model's built-in DEFAULT_CALIBRATION. Its id is in the engine version and every `.out` header.
    */
   readonly calibration?: Pick<ModelCalibration, 'id' | 'correction'>
+  /** Config `rotorModel.calibrationFile`: read and validated once, when the engine is created (`calibration` wins). */
+  readonly calibrationFile?: string
+}
+
+/** The calibration file named in the config, or a DISPATCH_CONFIG_INVALID error naming the file and the fault. */
+function readCalibrationFile(path: string): ModelCalibration {
+  try {
+    return parseCalibration(JSON.parse(readFileSync(path, 'utf8')), path)
+  } catch (err) {
+    throw new DispatchError('DISPATCH_CONFIG_INVALID', `rotorModel.calibrationFile: ${(err as Error).message}`, { cause: err })
+  }
 }
 
 /**
@@ -32,7 +44,7 @@ function childEntry(): { modulePath: string; execArgv: string[] } {
 
 /** The reduced-order NREL 5-MW rotor model of `@edgetwin/turbine-model`, one child process per run. */
 export function createRotorModelEngine(o: RotorModelEngineOptions): SimulationEngine {
-  const calibration = o.calibration ?? DEFAULT_CALIBRATION
+  const calibration = o.calibration ?? (o.calibrationFile ? readCalibrationFile(o.calibrationFile) : DEFAULT_CALIBRATION)
   return {
     name: 'rotor-model',
     version: `${MODEL_VERSION} calibration ${calibration.id}`,
