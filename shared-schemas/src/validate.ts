@@ -13,6 +13,8 @@ export interface Validator<T extends TSchema> {
 }
 
 const MAX_REPORTED_ERRORS = 10
+/** Raw errors read before folding: a union of N literals yields N + 1 of them for one bad field. */
+const MAX_RAW_ERRORS = 100
 
 /** The value a JSON pointer names inside `root` (for messages that quote the offending value). */
 function valueAt(root: unknown, pointer: string): unknown {
@@ -37,6 +39,37 @@ function timestampError(error: { instancePath: string; keyword: string; params: 
     path: error.instancePath,
     message: `'${String(value).slice(0, 40)}' is not a real UTC time YYYY-MM-DDThh:mm:ss[.fff]Z${problem ? `: ${problem}` : ''}`,
   }
+}
+
+interface RawError {
+  readonly instancePath: string
+  readonly schemaPath: string
+  readonly message: string
+  readonly keyword: string
+  readonly params: unknown
+}
+
+/** Keywords whose message is about the value itself: the message quotes what was given. */
+const QUOTES_VALUE = new Set(['const', 'enum', 'anyOf', 'type', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'])
+const QUOTES_STRING = new Set(['minLength', 'maxLength', 'pattern', 'format'])
+
+/** `, got "truck"`: the offending value, short; nothing when there is no value (a missing field). */
+function given(error: RawError, root: unknown): string {
+  const value = valueAt(root, error.instancePath)
+  if (value === undefined) return ''
+  if (!QUOTES_VALUE.has(error.keyword) && !(QUOTES_STRING.has(error.keyword) && typeof value === 'string')) return ''
+  const text = JSON.stringify(value) ?? String(value)
+  return `, got ${text.length > 60 ? `${text.slice(0, 57)}…` : text}`
+}
+
+/**
+ * A union of literals (`Type.Union([Type.Literal('a'), …])`, an `anyOf` of `const`) that failed: one error per
+ * branch plus one for the `anyOf`. Returns the allowed values when every branch error at `union` is a `const`.
+ */
+function literalUnion(union: RawError, raw: readonly RawError[]): unknown[] | undefined {
+  const branches = raw.filter((e) => e.schemaPath.startsWith(`${union.schemaPath}/anyOf/`))
+  if (branches.length === 0 || !branches.every((e) => e.keyword === 'const' && e.instancePath === union.instancePath)) return undefined
+  return branches.map((e) => (e.params as { allowedValue?: unknown }).allowedValue)
 }
 
 function describe(error: { instancePath: string; message: string; keyword: string; params: unknown }, root: unknown): FieldError {
@@ -73,10 +106,29 @@ export function createValidator<T extends TSchema>(schema: T, name = (schema as 
   }
   const errors = (value: unknown): FieldError[] => {
     const out: FieldError[] = []
-    for (const e of get().Errors(value) as Iterable<{ instancePath: string; message: string; keyword: string; params: unknown }>) {
+    const raw: RawError[] = []
+    for (const e of get().Errors(value) as Iterable<RawError>) {
       // 'schema is false' is the per-key twin of an additionalProperties error; keep the one that names the key.
-      if (e.keyword === 'boolean') continue
-      const described = describe(e, value)
+      if (e.keyword !== 'boolean') raw.push(e)
+      if (raw.length >= MAX_RAW_ERRORS) break
+    }
+    // A failed union of literals is said once, with every allowed value, instead of once per branch.
+    const folded = new Set<RawError>()
+    const unions = new Map<RawError, unknown[]>()
+    for (const e of raw) {
+      const allowed = e.keyword === 'anyOf' ? literalUnion(e, raw) : undefined
+      if (!allowed) continue
+      unions.set(e, allowed)
+      for (const b of raw)
+        if (b.keyword === 'const' && b.instancePath === e.instancePath && b.schemaPath.startsWith(`${e.schemaPath}/anyOf/`)) folded.add(b)
+    }
+    for (const e of raw) {
+      if (folded.has(e)) continue
+      const allowed = unions.get(e)
+      const base = allowed
+        ? { path: e.instancePath, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` }
+        : describe(e, value)
+      const described = base.message.includes(' is not a real UTC time') ? base : { ...base, message: `${base.message}${given(e, value)}` }
       // A bad timestamp fails both its pattern and its format; one message for it is enough.
       if (out.some((o) => o.path === described.path && o.message === described.message)) continue
       out.push(described)
