@@ -65,7 +65,12 @@ function defaultEngines(config: DispatchConfig): SimulationEngine[] {
       timeoutMs,
       killGraceMs: config.limits.killGraceMs,
     }),
-    createRotorModelEngine({ outputDtS: config.rotorModel.outputDtS, timeoutMs, killGraceMs: config.limits.killGraceMs }),
+    createRotorModelEngine({
+      outputDtS: config.rotorModel.outputDtS,
+      timeoutMs,
+      killGraceMs: config.limits.killGraceMs,
+      calibrationFile: config.rotorModel.calibrationFile,
+    }),
   ]
 }
 
