@@ -85,10 +85,16 @@ describe('local event bus: EventBridge-like retries, dead letters and replay', (
     expect(archived).toHaveLength(4)
     expect(jsonFiles(blocker)).toEqual([])
 
-    // The operator fixes the cause and replays, from another process, while this cloud keeps running.
-    unlinkSync(blocker)
+    // The operator sees the counts from another process, fixes the cause and replays, while this cloud keeps running.
     const cfg = join(tmp.dir, 'cloud.json')
     writeFileSync(cfg, JSON.stringify({ dataDir }))
+    const health = await run(
+      process.execPath,
+      ['--conditions=@edgetwin/source', '--import', 'tsx', join(repoRoot, 'cli/src/main.ts'), 'cloud', 'health', '--config', cfg],
+      { cwd: repoRoot },
+    )
+    expect(JSON.parse(health.stdout)).toEqual({ router: { deadLetters: 0 }, events: { enrichment: { pending: 0, deadLetters: 4 } } })
+    unlinkSync(blocker)
     const { stdout } = await run(
       process.execPath,
       [

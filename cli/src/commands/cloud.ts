@@ -84,6 +84,25 @@ export function registerCloudCommands(program: Command): void {
       }
     })
   cloud
+    .command('health')
+    .description(
+      'dead letters of the router and, per event target, deliveries pending and dead letters (JSON); works beside a running cloud',
+    )
+    .requiredOption('--config <file>', 'cloud config JSON')
+    .action(async (opts: { config: string }) => {
+      const config = parseConfig(validators.CloudConfig, readConfigFile(opts.config))
+      const ingest = createLocalIngest({ dataDir: config.dataDir, bus: createLocalEventBus(), logger: pino({ level: 'silent' }) })
+      try {
+        const health = {
+          router: { deadLetters: (await ingest.deadLetters.count?.()) ?? null },
+          events: createEventStore(ingest.databases.ingest).counts(),
+        }
+        process.stdout.write(`${JSON.stringify(health, null, 2)}\n`)
+      } finally {
+        await ingest.close()
+      }
+    })
+  cloud
     .command('replay')
     .description(
       'send the position events that consumers dead-lettered back to their targets (EventBridge DLQ redrive); ' +

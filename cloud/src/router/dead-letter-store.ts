@@ -5,5 +5,7 @@ export interface DeadLetterStore {
   put(letter: DeadLetter): Promise<void>
   /** Newest first. */
   list(options?: { readonly limit?: number }): Promise<DeadLetter[]>
+  /** How many are kept (health); stores that cannot count cheaply (S3) omit it. */
+  count?(): Promise<number>
   close(): Promise<void>
 }

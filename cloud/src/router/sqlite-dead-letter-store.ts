@@ -9,6 +9,7 @@ export function createSqliteDeadLetterStore(db: Database): DeadLetterStore {
     'INSERT INTO dead_letters (received_at, topic, reason, message, payload_bytes, payload) VALUES (?, ?, ?, ?, ?, ?)',
   )
   const select = db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?')
+  const countAll = db.prepare('SELECT COUNT(*) FROM dead_letters').pluck()
   return {
     async put(l) {
       insert.run(l.receivedAt, l.topic, l.reason, l.message, l.payloadBytes, l.payload)
@@ -30,6 +31,9 @@ export function createSqliteDeadLetterStore(db: Database): DeadLetterStore {
         payloadBytes: r.payload_bytes,
         payload: r.payload,
       }))
+    },
+    async count() {
+      return countAll.get() as number
     },
     async close() {},
   }
