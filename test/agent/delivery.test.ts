@@ -26,8 +26,8 @@ async function deliverAll(url: string, protocolVersion: 4 | 5) {
     expect(new Set(seqs).size).toBe(N)
     for (const r of collector.records) expect((r.data as { generatorPowerKw: number }).generatorPowerKw).toBe(r.seq - 1)
     expect(collector.errors).toEqual([])
-    // Rows are deleted once acknowledged.
-    await new Promise((r) => setTimeout(r, 50))
+    // Rows are deleted once acknowledged (in the next group commit: wait for it, not for a fixed time).
+    for (let i = 0; i < 400 && agent.health().queueDepth > 0; i++) await new Promise((r) => setTimeout(r, 25))
     const h = agent.health()
     expect(h.queueDepth).toBe(0)
     expect(h.counters.accepted).toBe(N)

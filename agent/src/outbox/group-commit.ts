@@ -70,24 +70,45 @@ export class GroupCommitter {
       clearTimeout(this.timer)
       this.timer = undefined
     }
-    const batch = this.pending
+    const pending = this.pending
     const deletes = this.deletes
     this.pending = []
     this.deletes = []
-    if (batch.length > 0 || deletes.length > 0) {
-      try {
-        const result = this.outbox.commit(batch, deletes)
-        result.results.forEach((r, i) => {
-          const p = batch[i]!
-          if (typeof r === 'number') p.resolve(r)
-          else p.reject(r)
-        })
-        this.hooks.onCommit?.(result, batch)
-      } catch (err) {
-        for (const p of batch) p.reject(err as Error)
-        this.hooks.onError?.(err as AgentError)
-        this.retryDeletesAlone(deletes)
+    // Each transaction stays within the WAL budget: a delete rewrites the pages its rows are on much as an insert
+    // writes them, so both count (deletes first, riding with inserts while they fit).
+    const maxBytes = this.outbox.maxTransactionBytes
+    const rowBytes = this.outbox.averageRecordBytes()
+    let d = 0
+    let p = 0
+    while (d < deletes.length || p < pending.length) {
+      let bytes = 0
+      const ranges: SeqRange[] = []
+      while (d < deletes.length && (ranges.length === 0 || bytes < maxBytes)) {
+        const r = deletes[d++]!
+        ranges.push(r)
+        bytes += (r.lastSeq - r.firstSeq + 1) * rowBytes
       }
+      const start = p
+      while (p < pending.length && ((p === start && ranges.length === 0) || bytes + pending[p]!.bytes <= maxBytes)) {
+        bytes += pending[p++]!.bytes
+      }
+      this.commitGroup(pending.slice(start, p), ranges)
+    }
+  }
+
+  private commitGroup(batch: Pending[], deletes: SeqRange[]): void {
+    try {
+      const result = this.outbox.commit(batch, deletes)
+      result.results.forEach((r, i) => {
+        const p = batch[i]!
+        if (typeof r === 'number') p.resolve(r)
+        else p.reject(r)
+      })
+      this.hooks.onCommit?.(result, batch)
+    } catch (err) {
+      for (const p of batch) p.reject(err as Error)
+      this.hooks.onError?.(err as AgentError)
+      this.retryDeletesAlone(deletes)
     }
   }
 

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { STREAMS, type StreamName } from '@edgetwin/shared-schemas'
 import Database from 'better-sqlite3'
-import { AgentError } from '../errors.js'
+import { AgentError, isAgentError } from '../errors.js'
+import { DiskBudget } from './disk-budget.js'
 import type { SalvagedOutbox } from './salvage.js'
 import { DDL, MAX_SEQ, rowId, SCHEMA_VERSION, SEQ_BITS_FACTOR, seqOf, streamIndex } from './schema.js'
 import { SeqFloor } from './seq-floor.js'
@@ -74,6 +75,7 @@ export class SqliteOutbox {
   private readonly evictionStreams: StreamName[]
   private readonly stmt: ReturnType<SqliteOutbox['prepare']>
   private readonly floor: SeqFloor
+  private readonly budget: DiskBudget
   private closed = false
 
   private constructor(db: Database.Database, options: OutboxOptions) {
@@ -85,6 +87,10 @@ export class SqliteOutbox {
     this.evictionStreams = [...listed, ...STREAMS.filter((s) => !listed.includes(s))]
     this.stmt = this.prepare()
     this.floor = new SeqFloor(`${options.path}.seq-floor`)
+    this.budget = new DiskBudget(options.path, db.pragma('page_size', { simple: true }) as number)
+    db.pragma(`wal_autocheckpoint = ${this.budget.walAutocheckpointPages}`)
+    db.pragma(`journal_size_limit = ${this.budget.walBudgetBytes}`)
+    this.budget.maintainReserve()
     this.loadStats()
   }
 
@@ -145,6 +151,8 @@ export class SqliteOutbox {
       readRange: db.prepare('SELECT id, data FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id'),
       oldest: db.prepare('SELECT created_ms FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id LIMIT 1').pluck(),
       streamStats: db.prepare('SELECT count(*) AS n, sum(bytes) AS b, max(id) AS maxId FROM outbox WHERE id BETWEEN ? AND ?'),
+      freePages: db.prepare('PRAGMA freelist_count').pluck(),
+      pageSize: db.pragma('page_size', { simple: true }) as number,
       saveState: db.prepare('INSERT INTO agent_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       quarantine: db.prepare(
         'INSERT INTO quarantine (stream, first_seq, last_seq, record_count, reason_code, reason, quarantined_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -159,6 +167,22 @@ export class SqliteOutbox {
    */
   commit(inserts: readonly InsertRequest[], deletes: readonly SeqRange[]): CommitResult {
     this.assertOpen()
+    const result = this.withReserve(() => this.commitOnce(inserts, deletes))
+    this.budget.maintainReserve()
+    return result
+  }
+
+  /** Runs `fn`; if the disk is full anyway, releases the reserve file (when there is one) and runs it again. */
+  private withReserve<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (err) {
+      if (!isAgentError(err, 'AGENT_DISK_FULL') || !this.budget.releaseReserve()) throw err
+      return fn()
+    }
+  }
+
+  private commitOnce(inserts: readonly InsertRequest[], deletes: readonly SeqRange[]): CommitResult {
     const savedSeq = new Map(this.nextSeq)
     const savedStats = new Map([...this.stats].map(([k, v]) => [k, { ...v }]))
     try {
@@ -171,6 +195,11 @@ export class SqliteOutbox {
     }
   }
 
+  /** Record bytes one commit may add so that the WAL stays within its budget (GroupCommitter splits larger groups). */
+  get maxTransactionBytes(): number {
+    return this.budget.maxTransactionBytes
+  }
+
   private commitInTransaction(inserts: readonly InsertRequest[], deletes: readonly SeqRange[]): CommitResult {
     let deleted = 0
     for (const d of deletes) deleted += this.deleteRangeRaw(d.stream, d.firstSeq, d.lastSeq)
@@ -179,14 +208,21 @@ export class SqliteOutbox {
     const results: (number | AgentError)[] = []
     const createdMs = this.now()
     let total = this.totalBytes()
+    // The configured limit, or less when the filesystem has less room: then the declared eviction applies to a
+    // really full disk as it does to the limit, instead of SQLite failing with SQLITE_FULL.
+    const capacity = inserts.length > 0 ? this.budget.capacityBytes(total, this.freePagesBytes()) : Number.POSITIVE_INFINITY
+    const maxBytes = Math.min(this.options.maxBytes, capacity)
     for (const req of inserts) {
-      const over = total + req.bytes - this.options.maxBytes
+      const over = total + req.bytes - maxBytes
       if (over > 0) {
-        if (this.options.eviction === 'reject-new' || req.bytes > this.options.maxBytes) {
+        if (this.options.eviction === 'reject-new' || req.bytes > maxBytes) {
+          const diskBound = maxBytes < this.options.maxBytes
           results.push(
             new AgentError(
-              'AGENT_OUTBOX_FULL',
-              `outbox holds ${this.totalBytes()} of ${this.options.maxBytes} bytes; record of ${req.bytes} bytes refused`,
+              diskBound ? 'AGENT_DISK_FULL' : 'AGENT_OUTBOX_FULL',
+              diskBound
+                ? `the disk holding the outbox has room for ${maxBytes} bytes of records; record of ${req.bytes} bytes refused`
+                : `outbox holds ${this.totalBytes()} of ${this.options.maxBytes} bytes; record of ${req.bytes} bytes refused`,
             ),
           )
           continue
@@ -211,6 +247,10 @@ export class SqliteOutbox {
       this.stmt.saveSeq.run(s, next)
     }
     return { results, evicted, deleted }
+  }
+
+  private freePagesBytes(): number {
+    return (this.stmt.freePages.get() as number) * this.stmt.pageSize
   }
 
   private deleteRangeRaw(stream: StreamName, firstSeq: number, lastSeq: number): number {
@@ -410,6 +450,12 @@ export class SqliteOutbox {
     let n = 0
     for (const s of this.stats.values()) n += s.count
     return n
+  }
+
+  /** Mean stored record size (256 bytes when empty), to estimate what deleting a seq range writes. */
+  averageRecordBytes(): number {
+    const n = this.depth()
+    return n > 0 ? Math.ceil(this.totalBytes() / n) : 256
   }
 
   totalBytes(): number {
