@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { DispatchConfig, SimulationEngineName } from '@edgetwin/shared-schemas'
+import type { DispatchConfig, ExecuteRequest, SimulationEngineName } from '@edgetwin/shared-schemas'
+import { OUTPUT_CHANNELS } from '@edgetwin/turbine-model'
 import multipart from '@fastify/multipart'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -12,6 +13,7 @@ import pino, { type Logger } from 'pino'
 import { checkTokenStrength, registerBearerAuth } from './auth.js'
 import type { SimulationEngine } from './engines/engine.js'
 import { createOpenfastEngine } from './engines/openfast-engine.js'
+import { checkOutputSize, type OutputShape, templateOutputShape } from './engines/output-estimate.js'
 import { createRotorModelEngine } from './engines/rotor-model-engine.js'
 import { registerErrorHandling } from './error-handler.js'
 import { DispatchError } from './errors.js'
@@ -59,11 +61,12 @@ function defaultEngines(config: DispatchConfig): SimulationEngine[] {
     createOpenfastEngine({
       executable: config.openfast.executable,
       version: config.openfast.version,
-      templateDeckDir: config.openfast.templateDeckDir ?? DEFAULT_TEMPLATE_DECK_DIR,
+      templateDeckDir: templateDeckDir(config),
       entryFile: config.openfast.entryFile,
       controllerLibraryPath: config.openfast.controllerLibraryPath,
       timeoutMs,
       killGraceMs: config.limits.killGraceMs,
+      maxOutputBytes: config.limits.maxOutputBytes,
     }),
     createRotorModelEngine({
       outputDtS: config.rotorModel.outputDtS,
@@ -72,6 +75,22 @@ function defaultEngines(config: DispatchConfig): SimulationEngine[] {
       calibrationFile: config.rotorModel.calibrationFile,
     }),
   ]
+}
+
+function templateDeckDir(config: DispatchConfig): string {
+  return config.openfast.templateDeckDir ?? DEFAULT_TEMPLATE_DECK_DIR
+}
+
+/** The model's default integration step (s): `runSimulation` uses 0.01 s unless told. */
+const ROTOR_MODEL_DEFAULT_DT_S = 0.01
+
+/** The `.out` size check of parametric requests, per engine (`limits.maxOutputBytes`). */
+async function outputSizeCheck(config: DispatchConfig): Promise<(request: ExecuteRequest) => void> {
+  const shapes: Record<SimulationEngineName, OutputShape> = {
+    'rotor-model': { channels: OUTPUT_CHANNELS.length, dtS: ROTOR_MODEL_DEFAULT_DT_S, outputDtS: config.rotorModel.outputDtS },
+    openfast: await templateOutputShape(templateDeckDir(config), config.openfast.entryFile),
+  }
+  return (request) => checkOutputSize(request, shapes[request.engine], config.limits.maxOutputBytes)
 }
 
 /**
@@ -95,6 +114,7 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
     deckDir: (id) => decks.dir(id),
     maxConcurrentRuns: config.limits.maxConcurrentRuns ?? availableParallelism(),
     maxQueuedRuns: config.limits.maxQueuedRuns,
+    checkRequest: await outputSizeCheck(config),
     log,
     now: deps.now,
   })

@@ -22,6 +22,7 @@ export { prepareParametricDeck, prepareUploadedDeck } from './deck/prepare-deck.
 export { type EngineResult, type EngineRun, RESULT_FILES, type SimulationEngine } from './engines/engine.js'
 export { createOpenfastEngine, type OpenfastEngineOptions } from './engines/openfast-engine.js'
 export { parseOpenfastProgress } from './engines/openfast-progress.js'
+export { estimateOutputBytes, type OutputShape } from './engines/output-estimate.js'
 export { createRotorModelEngine } from './engines/rotor-model-engine.js'
 export { DispatchError, type DispatchErrorCode, isDispatchError } from './errors.js'
 export { summarizeOutFile } from './postprocess.js'

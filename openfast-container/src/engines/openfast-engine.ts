@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { copyFile, mkdir } from 'node:fs/promises'
+import { copyFile, mkdir, stat } from 'node:fs/promises'
 import type { SimulationRequest } from '@edgetwin/shared-schemas'
 import { prepareParametricDeck, prepareUploadedDeck } from '../deck/prepare-deck.js'
 import { DispatchError } from '../errors.js'
@@ -17,6 +17,27 @@ export interface OpenfastEngineOptions {
   readonly controllerLibraryPath: string
   readonly timeoutMs: number
   readonly killGraceMs: number
+  /** A run whose `.out` grows past this is stopped (DISPATCH_OUTPUT_TOO_LARGE); default: no limit. */
+  readonly maxOutputBytes?: number
+}
+
+/** How often the size of a running OpenFAST's `.out` is checked. */
+const OUTPUT_CHECK_INTERVAL_MS = 500
+
+function outputLimit(outFile: string, maxBytes: number | undefined) {
+  if (maxBytes === undefined) return undefined
+  return {
+    intervalMs: OUTPUT_CHECK_INTERVAL_MS,
+    async check() {
+      const size = (await stat(outFile).catch(() => undefined))?.size ?? 0
+      return size > maxBytes
+        ? new DispatchError(
+            'DISPATCH_OUTPUT_TOO_LARGE',
+            `openfast wrote more than limits.maxOutputBytes ${maxBytes} to its .out file and was stopped`,
+          )
+        : undefined
+    },
+  }
 }
 
 /** Runs the real `openfast` executable: one working folder per run, progress from its status lines. */
@@ -55,6 +76,7 @@ export function createOpenfastEngine(o: OpenfastEngineOptions): SimulationEngine
         timeoutMs: o.timeoutMs,
         killGraceMs: o.killGraceMs,
         signal: job.signal,
+        monitor: outputLimit(`${deck.rootName}.out`, o.maxOutputBytes),
         logFile: resolveInside(resultsDir, RESULT_FILES.log),
         onOutput: (text) => {
           window = (window + text).slice(-512)

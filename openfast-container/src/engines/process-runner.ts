@@ -15,6 +15,8 @@ export interface ProcessRunOptions {
   /** stdout and stderr are appended here (server-generated name inside the run folder). */
   readonly logFile: string
   readonly onOutput?: (text: string) => void
+  /** Checked every `intervalMs` while the child runs; an error it returns stops the run (SIGTERM, then SIGKILL) with it. */
+  readonly monitor?: { readonly intervalMs: number; check(): Promise<DispatchError | undefined> }
 }
 
 /** The first and the last characters of the output are kept: OpenFAST states an error early, a crash ends in a backtrace. */
@@ -46,7 +48,7 @@ export function runProcess(o: ProcessRunOptions): Promise<void> {
     const log = createWriteStream(o.logFile, { flags: 'a' })
     let head = ''
     let tail = ''
-    let stopReason: 'timeout' | 'canceled' | undefined
+    let stopReason: 'timeout' | 'canceled' | DispatchError | undefined
     let killTimer: NodeJS.Timeout | undefined
     let spawnError: Error | undefined
     const child = o.start()
@@ -61,7 +63,7 @@ export function runProcess(o: ProcessRunOptions): Promise<void> {
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
 
-    const stop = (reason: 'timeout' | 'canceled'): void => {
+    const stop = (reason: 'timeout' | 'canceled' | DispatchError): void => {
       if (stopReason) return
       stopReason = reason
       signalGroup(child, 'SIGTERM')
@@ -71,6 +73,16 @@ export function runProcess(o: ProcessRunOptions): Promise<void> {
     const timeout = setTimeout(() => stop('timeout'), o.timeoutMs)
     timeout.unref()
     const onAbort = (): void => stop('canceled')
+    const monitor = o.monitor
+    const monitorTimer = monitor
+      ? setInterval(() => {
+          monitor.check().then(
+            (err) => err && stop(err),
+            () => undefined,
+          )
+        }, monitor.intervalMs)
+      : undefined
+    monitorTimer?.unref()
     o.signal.addEventListener('abort', onAbort, { once: true })
 
     child.once('error', (err) => {
@@ -78,6 +90,7 @@ export function runProcess(o: ProcessRunOptions): Promise<void> {
     })
     child.once('close', (code, signal) => {
       clearTimeout(timeout)
+      clearInterval(monitorTimer)
       if (killTimer) clearTimeout(killTimer)
       o.signal.removeEventListener('abort', onAbort)
       log.end(() => {
@@ -91,6 +104,8 @@ export function runProcess(o: ProcessRunOptions): Promise<void> {
                 })
               : new DispatchError('DISPATCH_ENGINE_FAILED', `${o.label} failed: ${spawnError.message}`, { cause: spawnError }),
           )
+        } else if (stopReason instanceof DispatchError) {
+          reject(stopReason)
         } else if (stopReason === 'timeout') {
           reject(new DispatchError('DISPATCH_ENGINE_TIMEOUT', `${o.label} exceeded the run timeout of ${o.timeoutMs} ms and was stopped`))
         } else if (stopReason === 'canceled') {

@@ -19,6 +19,8 @@ export interface SimulationManagerOptions {
   readonly deckDir: (deckId: string) => Promise<string>
   readonly maxConcurrentRuns: number
   readonly maxQueuedRuns: number
+  /** Refuses, before it is queued, a request the server will not run (the output size limit); throws a DispatchError. */
+  readonly checkRequest?: (request: ExecuteRequest) => void
   readonly log: Logger
   readonly now?: () => Date
   readonly newId?: () => string
@@ -64,6 +66,7 @@ export class SimulationManager {
     const engine = this.#o.engines.get(request.engine)
     if (!engine) throw new DispatchError('DISPATCH_INVALID_REQUEST', `engine '${request.engine}' is not enabled on this server`)
     engine.check?.(request)
+    this.#o.checkRequest?.(request)
     if (this.#running >= this.#o.maxConcurrentRuns && this.#queue.length >= this.#o.maxQueuedRuns) {
       throw new DispatchError(
         'DISPATCH_QUEUE_FULL',
