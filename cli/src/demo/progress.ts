@@ -71,7 +71,8 @@ export function createProgress(options: ProgressOptions): Progress {
     if (!task) return
     if (tty) {
       const text = status()
-      const width = out.columns ?? 100
+      // One line that fits, or the next redraw starts on a wrapped line; a terminal too narrow to say anything gets it all.
+      const width = out.columns !== undefined && out.columns >= 40 ? out.columns : Number.POSITIVE_INFINITY
       clearLine()
       out.write(text.length >= width ? `${text.slice(0, width - 2)}…` : text)
       drawn = true
