@@ -56,14 +56,14 @@ export function fleetPage(): Page {
     listEl.replaceChildren(
       table(
         'vehicles',
-        ['vehicle', 'zone', 'last position'],
+        ['vehicle', 'zone', 'last sample · received'],
         rows.map((v) => [
           h('a', { href: `/fleet?vehicle=${v.deviceId}`, 'data-vehicle': v.deviceId }, v.deviceId),
           v.insideZone ? h('span', { class: 'badge in' }, 'inside') : h('span', { class: 'badge out' }, 'outside'),
           h(
             'span',
-            { class: isStale(v) ? 'stale-text' : '' },
-            `${ago(Date.now() - Date.parse(v.receivedTime))}${isStale(v) ? ' · stale' : ''}`,
+            { class: isStale(v) ? 'stale-text' : '', title: `sampled ${v.sampleTime}, received ${v.receivedTime}` },
+            `${new Date(v.sampleTime).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'short' })} · ${ago(Date.now() - Date.parse(v.receivedTime))}${isStale(v) ? ' · stale' : ''}`,
           ),
         ]),
       ),
@@ -239,6 +239,13 @@ export function fleetPage(): Page {
       L.control.scale({ imperial: false }).addTo(map)
       const listed = await api<ConsoleVehicles>('/api/fleet/vehicles')
       for (const v of listed.vehicles) upsert(v)
+      // The zone and every vehicle in view, so a vehicle far outside is not missed.
+      const bounds = L.latLngBounds([
+        [minLat!, minLon!],
+        [maxLat!, maxLon!],
+      ])
+      for (const v of listed.vehicles) bounds.extend([v.lat, v.lon])
+      map.fitBounds(bounds, { padding: [16, 16] })
       if (!listed.listed) countEl.after(h('p', { class: 'muted' }, 'This tracker cannot list vehicles; positions appear as they report.'))
       renderList()
       const vehicle = params.get('vehicle')

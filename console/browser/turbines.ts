@@ -104,6 +104,7 @@ export function turbinesPage(): Page {
         return
       }
       const s = series
+      const reported = turbines.find((t) => t.deviceId === chosen)?.controllerVersion ?? null
       const overspeed = s.alarms.filter((a) => a.alarm === 'overspeed').length
       const charts = h('div', { class: 'charts' })
       detail.append(
@@ -146,7 +147,17 @@ export function turbinesPage(): Page {
           ? h(
               'div',
               {},
-              h('p', { id: 'controller-version' }, `version ${s.controller.version}`),
+              h(
+                'p',
+                {},
+                h('strong', { id: 'controller-version' }, `version ${s.controller.version}`),
+                ' — the latest the twin decided for this turbine',
+              ),
+              h(
+                'p',
+                { class: 'muted', id: 'telemetry-version' },
+                `the turbine's telemetry reports ${reported === null ? 'no version' : `version ${reported}`}`,
+              ),
               table(
                 'controller',
                 ['parameter', 'value'],

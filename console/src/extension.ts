@@ -20,6 +20,8 @@ export interface ConsoleMountOptions {
   readonly config?: unknown
   /** Where the twin's jobs live, for a decision's job and per-device states. */
   readonly jobs?: JobsService
+  /** The built browser bundle. @default DEFAULT_ASSETS_DIR (`npm run build`) */
+  readonly assetsDir?: string
   /** Called once listening, with the console URL. */
   readonly onListening?: (server: ConsoleServer) => void
 }
@@ -65,7 +67,11 @@ export function consoleMount(options: ConsoleMountOptions = {}): ConsoleMount {
     const sources = sourcesFromCloud(ctx, twin, options.jobs)
     const tokenEnv = (options.config as { tokenEnv?: string } | undefined)?.tokenEnv ?? 'EDGETWIN_CONSOLE_TOKEN'
     const token = ctx.env[tokenEnv]
-    const server = await startConsoleServer(options.config ?? {}, sources, { logger: ctx.logger, ...(token ? { token } : {}) })
+    const server = await startConsoleServer(options.config ?? {}, sources, {
+      logger: ctx.logger,
+      ...(token ? { token } : {}),
+      ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}),
+    })
     options.onListening?.(server)
     return { close: () => server.close() }
   }

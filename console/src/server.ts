@@ -94,8 +94,9 @@ export async function buildConsoleApp(input: unknown, sources: ConsoleSources, d
   const assetsDir = deps.assetsDir ?? DEFAULT_ASSETS_DIR
   assertAssets(assetsDir)
   const now = deps.now ?? (() => new Date())
-  const log = deps.logger.child({ component: 'console' })
-  const app: ConsoleFastify = Fastify({ loggerInstance: log as FastifyBaseLogger, disableRequestLogging: true })
+  // Request lines stay out of the cloud's log at info; failures are logged by the error handler.
+  const log = deps.logger.child({ component: 'console' }, { level: deps.logger.isLevelEnabled('warn') ? 'warn' : deps.logger.level })
+  const app: ConsoleFastify = Fastify({ loggerInstance: log as FastifyBaseLogger })
     .withTypeProvider<TypeBoxTypeProvider>()
     .setValidatorCompiler(TypeBoxValidatorCompiler)
   registerErrors(app)
