@@ -174,6 +174,15 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
   registerSimulationRoutes(app, ctx)
   registerResultRoutes(app, ctx)
   registerDeckRoutes(app, ctx)
-  app.addHook('onClose', async () => manager.close())
+  // Retention: finished runs' folders are deleted runsMaxAgeS after they finished (checked every sweepIntervalS).
+  const runsMaxAgeMs = config.retention.runsMaxAgeS * 1000
+  const sweeper = setInterval(() => {
+    manager.sweep(runsMaxAgeMs).catch((err: Error) => log.warn({ err }, 'retention sweep failed'))
+  }, config.retention.sweepIntervalS * 1000)
+  sweeper.unref()
+  app.addHook('onClose', async () => {
+    clearInterval(sweeper)
+    await manager.close()
+  })
   return app
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import {
   CONTROLLER_PARAMETER_DEFAULTS,
   type ExecuteRequest,
@@ -111,6 +111,33 @@ export class SimulationManager {
     await rm(record.runDir, { recursive: true, force: true })
     this.#runs.delete(id)
     return { ...record.status }
+  }
+
+  /**
+   * The retention policy: deletes the records and folders of runs that finished more than `maxAgeMs` ago, and run
+   * folders no record knows (left by an earlier process) last modified that long ago. Returns the ids deleted.
+   */
+  async sweep(maxAgeMs: number): Promise<string[]> {
+    const cutoff = (this.#o.now?.() ?? new Date()).getTime() - maxAgeMs
+    const deleted: string[] = []
+    for (const [id, record] of this.#runs) {
+      const finishedAt = record.status.finishedAt ? Date.parse(record.status.finishedAt) : undefined
+      if (finishedAt === undefined || finishedAt >= cutoff) continue
+      this.#runs.delete(id)
+      await rm(record.runDir, { recursive: true, force: true })
+      deleted.push(id)
+    }
+    for (const name of await readdir(this.#o.runsDir).catch(() => [] as string[])) {
+      if (this.#runs.has(name)) continue
+      const dir = resolveInside(this.#o.runsDir, name)
+      const modified = (await stat(dir).catch(() => undefined))?.mtimeMs
+      if (modified !== undefined && modified < cutoff) {
+        await rm(dir, { recursive: true, force: true })
+        deleted.push(name)
+      }
+    }
+    if (deleted.length > 0) this.#o.log.info({ deleted: deleted.length, maxAgeMs }, 'expired runs deleted')
+    return deleted
   }
 
   /** Stops accepting runs, cancels every queued and running one and waits for them (run folders are kept). */
