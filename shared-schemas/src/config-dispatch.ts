@@ -52,6 +52,19 @@ export const DispatchConfig = Type.Object(
         entryFile: Type.String({ pattern: '^[A-Za-z0-9._-]+\\.fst$', default: 'NREL-5MW.fst' }),
         /** The Bladed-style controller library (ROSCO's libdiscon.so) every run uses. */
         controllerLibraryPath: Type.String({ minLength: 1, default: '/usr/local/lib/libdiscon.so' }),
+        /**
+         * Least privilege for the openfast child, beside its own working folder: `network` `isolate` runs it in a new
+         * network namespace (`unshare -n`, or `unshare -rn` without root) when the host allows one and warns when not;
+         * `required` refuses to start without; `off` does not try. Resource limits are set with `prlimit` when present.
+         */
+        sandbox: Type.Object(
+          {
+            network: Type.Union([Type.Literal('isolate'), Type.Literal('required'), Type.Literal('off')], { default: 'isolate' }),
+            addressSpaceBytes: Type.Integer({ minimum: 256 * 1024 * 1024, default: 8 * 1024 ** 3 }),
+            maxOpenFiles: Type.Integer({ minimum: 16, maximum: 65_536, default: 1024 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
