@@ -35,6 +35,12 @@ export class ProvenanceStore implements DecisionLog {
     return (rows as { record: string }[]).map((r) => JSON.parse(r.record) as DecisionRecord)
   }
 
+  /** The record with this id, or undefined. */
+  get(id: string): DecisionRecord | undefined {
+    const row = this.db.prepare('SELECT record FROM twin_decisions WHERE id = ?').get(id) as { record: string } | undefined
+    return row ? (JSON.parse(row.record) as DecisionRecord) : undefined
+  }
+
   close(): void {
     this.db.close()
   }

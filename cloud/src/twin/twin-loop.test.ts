@@ -2,37 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CONTROLLER_PARAMETER_DEFAULTS, parseConfig, type TurbineSample, validators } from '@edgetwin/shared-schemas'
-import { MODEL_VERSION, runSimulation } from '@edgetwin/turbine-model'
+import { MODEL_VERSION } from '@edgetwin/turbine-model'
 import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
+import { modelTelemetry } from '../../../test/twin/support/turbine-telemetry.js'
 import { createInProcessRunner } from './in-process-runner.js'
 import type { Notifier, TwinNotification } from './notifier.js'
 import type { ControllerUpdateJob, TurbineSeries, TwinJobExecutionStatus, TwinJobs } from './ports.js'
 import { ProvenanceStore } from './provenance-store.js'
 import { TwinLoop } from './twin-loop.js'
 
-/** Telemetry of a turbine in 14 m/s wind at turbulence intensity `ti`, sampled at 1 Hz from the model itself. */
-function telemetry(ti: number, seed: number, start: Date): TurbineSample[] {
-  const out = runSimulation({ windSpeedMps: 14, turbulenceIntensity: ti, seed, durationS: 600, outputDtS: 1 })
-  const col = (name: string) => out.columns[out.channels.indexOf(name)]!
-  const [time, wind, rotor, gen, power, torque, pitch] = ['Time', 'Wind1VelX', 'RotSpeed', 'GenSpeed', 'GenPwr', 'GenTq', 'BldPitch1'].map(
-    col,
-  )
-  const samples: TurbineSample[] = []
-  for (let i = 0; i < time!.length; i++) {
-    samples.push({
-      time: new Date(start.getTime() + time![i]! * 1000).toISOString(),
-      windSpeedMps: wind![i]!,
-      rotorSpeedRpm: rotor![i]!,
-      generatorSpeedRpm: gen![i]!,
-      generatorPowerKw: power![i]!,
-      generatorTorqueKnm: torque![i]!,
-      bladePitchDeg: pitch![i]!,
-      alarms: gen![i]! > CONTROLLER_PARAMETER_DEFAULTS.overspeedAlarmGeneratorSpeedRpm ? ['overspeed'] : [],
-    })
-  }
-  return samples
-}
+const telemetry = modelTelemetry
 
 class RecordingJobs implements TwinJobs {
   readonly created: ControllerUpdateJob[] = []
