@@ -92,6 +92,8 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
       })
     }
     let routed = 0
+    // Once the simulation is over, the router works through what is left: say how far it got.
+    let draining = false
     let chain: Promise<void> = Promise.resolve()
     subscriber = await mqtt.connectAsync(options.brokerUrl, {
       clientId: 'edgetwin-fleet-demo-cloud',
@@ -105,6 +107,7 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
         try {
           await ingest.router.handle(topic, payload)
           routed++
+          if (draining) progress(`routing what the agents sent: ${routed} MQTT batches so far`, 0.9)
         } catch (err) {
           logger.warn({ err, topic }, 'router failed a message')
         }
@@ -134,9 +137,10 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
     })
     // The agents' outboxes are empty once the broker acknowledged every batch; let the cloud finish what it received.
     let last = -1
+    draining = true
+    progress(`routing what the agents sent: ${routed} MQTT batches so far`, 0.9)
     while (routed !== last) {
       last = routed
-      progress(`routing what the agents sent: ${routed} MQTT batches so far`, 0.9)
       await new Promise((r) => setTimeout(r, 300))
       await chain
     }
