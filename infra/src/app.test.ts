@@ -17,29 +17,34 @@ describe('the CDK app (real handlers, Dockerfile.openfast, named queries from @e
     expect(() => buildApp()).toThrow(new RegExp(`the app needs ${missing.map((m) => m.replaceAll('.', '\\.')).join(', ')}`))
   })
 
-  it.skipIf(missing.length > 0)('synthesizes offline, bundling every handler locally', async () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'edgetwin-app-'))
-    try {
-      const namedQuerySource = await loadNamedQuerySource()
-      const started = Date.now()
-      const { app, stack, namedQueries } = buildApp({ app: new App({ outdir }), namedQuerySource })
-      const assembly = app.synth()
-      console.log(`full app synth: ${Date.now() - started} ms, ${namedQueries.length} named queries`)
-      const template = Template.fromStack(stack)
-      template.resourceCountIs('AWS::Athena::NamedQuery', namedQueries.length)
-      expect(namedQueries.length).toBeGreaterThan(0)
-      // Every product function has a bundle on disk (esbuild ran; no docker).
-      const bundles = readdirSync(assembly.directory).filter(
-        (d) => d.startsWith('asset.') && existsSync(join(assembly.directory, d, 'index.mjs')),
-      )
-      expect(bundles.length).toBeGreaterThanOrEqual(4)
-      // The image asset's staged context leaves out node_modules, .git and .tmp.
-      const contexts = readdirSync(assembly.directory).filter((d) => existsSync(join(assembly.directory, d, 'Dockerfile.openfast')))
-      expect(contexts).toHaveLength(1)
-      for (const excluded of ['node_modules', '.git', '.tmp', 'cloud', 'infra'])
-        expect(existsSync(join(assembly.directory, contexts[0] as string, excluded))).toBe(false)
-    } finally {
-      rmSync(outdir, { recursive: true, force: true })
-    }
-  })
+  it.skipIf(missing.length > 0)(
+    'synthesizes offline, bundling every handler locally',
+    async () => {
+      const outdir = mkdtempSync(join(tmpdir(), 'edgetwin-app-'))
+      try {
+        const namedQuerySource = await loadNamedQuerySource()
+        const started = Date.now()
+        const { app, stack, namedQueries } = buildApp({ app: new App({ outdir }), namedQuerySource })
+        const assembly = app.synth()
+        console.log(`full app synth: ${Date.now() - started} ms, ${namedQueries.length} named queries`)
+        const template = Template.fromStack(stack)
+        template.resourceCountIs('AWS::Athena::NamedQuery', namedQueries.length)
+        expect(namedQueries.length).toBeGreaterThan(0)
+        // Every product function has a bundle on disk (esbuild ran; no docker).
+        const bundles = readdirSync(assembly.directory).filter(
+          (d) => d.startsWith('asset.') && existsSync(join(assembly.directory, d, 'index.mjs')),
+        )
+        expect(bundles.length).toBeGreaterThanOrEqual(4)
+        // The image asset's staged context leaves out node_modules, .git and .tmp.
+        const contexts = readdirSync(assembly.directory).filter((d) => existsSync(join(assembly.directory, d, 'Dockerfile.openfast')))
+        expect(contexts).toHaveLength(1)
+        for (const excluded of ['node_modules', '.git', '.tmp', 'cloud', 'infra'])
+          expect(existsSync(join(assembly.directory, contexts[0] as string, excluded))).toBe(false)
+      } finally {
+        rmSync(outdir, { recursive: true, force: true })
+      }
+      // esbuild bundles four handlers: about a minute when the 2-core machine is busy.
+    },
+    300_000,
+  )
 })

@@ -37,7 +37,7 @@ export async function loadNamedQuerySource(): Promise<NamedQuerySource | undefin
  */
 export const PACKAGES_NOT_IN_IMAGE = ['agent', 'cloud', 'simulator', 'cli', 'infra', 'test', 'docs'] as const
 
-/** The lake's defaults: database `edgetwin`, crawlers over the `positions/` and `enriched/` prefixes. */
+/** The lake's defaults: database `edgetwin`, the declared tables `positions` and `enriched` (lake-tables.ts). */
 export const NAMED_QUERY_TABLES: NamedQueryTables = { database: 'edgetwin', archiveTable: 'positions', enrichedTable: 'enriched' }
 
 export interface BuildAppOptions {
@@ -72,6 +72,9 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Edge
     namedQueries,
     timeSeries: context.timeSeries,
     basicIngest: context.basicIngest,
+    dispatchCertificateArn: context.dispatchCertificateArn,
+    dispatchDomainName: context.dispatchDomainName,
+    turbineThingNames: context.turbineThingNames,
   })
   return { app, stack, namedQueries }
 }

@@ -12,6 +12,7 @@ import {
 import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import * as kms from 'aws-cdk-lib/aws-kms'
 import type * as lambda from 'aws-cdk-lib/aws-lambda'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
@@ -109,6 +110,8 @@ describe('environments', () => {
       'DECISIONS_PREFIX',
       'DISPATCH_TOKEN_SECRET_ARN',
       'DISPATCH_URL',
+      'JOB_SIGNATURE_VALIDITY_S',
+      'JOB_SIGNING_KEY_ARN',
       'LOG_LEVEL',
       'NODE_OPTIONS',
       'TIMESERIES_ADAPTER',
@@ -123,6 +126,8 @@ describe('environments', () => {
       TIMESTREAM_TABLE: 'turbine_metrics',
       DISPATCH_URL: expect.stringMatching(/^http:\/\/<.*Dispatch.*LB.*\.DNSName>$/),
       DISPATCH_TOKEN_SECRET_ARN: `<${logicalId(ts, ts.stack.twin.tokenSecret)}>`,
+      JOB_SIGNING_KEY_ARN: `<${logicalId(ts, ts.stack.twin.signingKey)}.Arn>`,
+      JOB_SIGNATURE_VALIDITY_S: '86400',
       TOPIC_ARN: `<${logicalId(ts, ts.stack.twin.topic)}>`,
       DECISIONS_BUCKET: `<${logicalId(ts, ts.stack.lake.bucket)}>`,
       DECISIONS_PREFIX: 'twin-decisions',
@@ -202,7 +207,8 @@ describe('permissions', () => {
       's3:ListBucket': [`<${logicalId(ts, ts.stack.lake.bucket)}.Arn>`],
       's3:GetObject': [lakeObjects(ts, 'twin-decisions/*')],
       's3:PutObject': [lakeObjects(ts, 'twin-decisions/*')],
-      'iot:CreateJob': [iot('job/twin-*'), iot('thing/*')],
+      'iot:CreateJob': [iot('job/twin-*'), iot('thing/turbine-*')],
+      'kms:Sign': [`<${logicalId(ts, ts.stack.twin.signingKey)}.Arn>`],
       'iot:DescribeJob': [iot('job/twin-*')],
       'iot:ListJobExecutionsForJob': [iot('job/twin-*')],
     })
@@ -269,6 +275,7 @@ describe('construction-time checks', () => {
       tokenSecret: new secretsmanager.Secret(stack, 'Token'),
       topic: new sns.Topic(stack, 'Topic'),
       decisionsBucket: new s3.Bucket(stack, 'Decisions'),
+      signingKey: new kms.Key(stack, 'Signing', { keySpec: kms.KeySpec.ECC_NIST_P256, keyUsage: kms.KeyUsage.SIGN_VERIFY }),
       ...props,
     })
   }

@@ -8,13 +8,17 @@ import { InfraError } from './errors.js'
 import { REPO_ROOT } from './paths.js'
 import { requireIntegerInRange } from './validate.js'
 
-/** Lambda runs the handlers on Node.js 20 or newer (the project's engine); older runtimes are refused. */
-export const MIN_NODE_MAJOR = 20
+/**
+ * Node.js 20 reached end of life in April 2026 and the AWS SDK v3 drops it: the handlers run on 22 or newer, by
+ * default on the newest runtime this aws-cdk-lib knows (nodejs24.x); older runtimes are refused.
+ */
+export const MIN_NODE_MAJOR = 22
+export const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X
 
 export interface EdgetwinFunctionProps {
   /** Absolute path of a TypeScript file that exports `handler`. */
   readonly entry: string
-  /** @default Runtime.NODEJS_22_X */
+  /** @default DEFAULT_RUNTIME (nodejs24.x) */
   readonly runtime?: lambda.Runtime
   /** @default 512 */
   readonly memorySizeMb?: number
@@ -46,7 +50,7 @@ export function assertNodeRuntime(where: string, runtime: lambda.Runtime): void 
  */
 export function edgetwinFunction(scope: Construct, id: string, props: EdgetwinFunctionProps): nodejs.NodejsFunction {
   const where = `${scope.node.path}/${id}`
-  const runtime = props.runtime ?? lambda.Runtime.NODEJS_22_X
+  const runtime = props.runtime ?? DEFAULT_RUNTIME
   assertNodeRuntime(where, runtime)
   requireIntegerInRange(where, 'memorySizeMb', props.memorySizeMb ?? 512, 128, 10_240)
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH })
@@ -66,7 +70,8 @@ export function edgetwinFunction(scope: Construct, id: string, props: EdgetwinFu
     bundling: {
       forceDockerBundling: false,
       format: nodejs.OutputFormat.ESM,
-      target: `node${MIN_NODE_MAJOR}`,
+      // The bundle's syntax level is the runtime's own (nodejs24.x → node24).
+      target: runtime.name.replace(/^nodejs(\d+)\.x$/, 'node$1'),
       mainFields: ['module', 'main'],
       // ESM bundles still meet CommonJS dependencies that call require(); give them one.
       banner:

@@ -15,6 +15,8 @@ let cleanup: () => void
 
 beforeAll(() => {
   const built = fixtureStack({
+    // LiveAnalytics, as an account that has it would choose (the default is InfluxDB: deploy-blockers.test.ts).
+    timeSeries: 'timestream',
     namedQueries: [{ name: 'days-in-zone', description: 'Days inside the zone per vehicle', queryString: 'SELECT 1' }],
   })
   template = Template.fromStack(built.stack)
@@ -57,7 +59,9 @@ describe('encryption and access', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       KeySchema: [{ AttributeName: 'DeviceId', KeyType: 'HASH' }],
     })
-    for (const topic of resourcesOf('AWS::SNS::Topic')) expect(flatten(topic.Properties.KmsMasterKeyId)).toContain('alias/aws/sns')
+    // Every topic is encrypted: the twin's with the AWS managed key, the alarms' with a key CloudWatch may use (deploy-blockers.test.ts).
+    for (const topic of resourcesOf('AWS::SNS::Topic'))
+      expect(flatten(topic.Properties.KmsMasterKeyId)).toMatch(/alias\/aws\/sns|^<.*Key.*\.Arn>$/)
     for (const stream of resourcesOf('AWS::KinesisFirehose::DeliveryStream')) {
       expect(stream.Properties.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' })
     }
@@ -84,8 +88,22 @@ describe('ingest', () => {
       }
     }
     const arn = 'arn:aws:iot:eu-west-2:123456789012'
-    expect(isAllowed(statements, 'van-7', 'iot:Publish', `${arn}:topic/dt/edgetwin/vehicle/van-7/position`)).toBe(true)
-    expect(isAllowed(statements, 'van-7', 'iot:Publish', `${arn}:topic/dt/edgetwin/vehicle/van-8/position`)).toBe(false)
+    expect(
+      isAllowed(
+        statements,
+        { name: 'van-7', attributes: { kind: 'vehicle' } },
+        'iot:Publish',
+        `${arn}:topic/dt/edgetwin/vehicle/van-7/position`,
+      ),
+    ).toBe(true)
+    expect(
+      isAllowed(
+        statements,
+        { name: 'van-7', attributes: { kind: 'vehicle' } },
+        'iot:Publish',
+        `${arn}:topic/dt/edgetwin/vehicle/van-8/position`,
+      ),
+    ).toBe(false)
     template.resourceCountIs('AWS::IoT::ThingType', 1)
   })
 
@@ -135,18 +153,17 @@ describe('ingest', () => {
     })
   })
 
-  it('hands the router the cloud configuration, valid by the shared schema, and no other function', () => {
-    const functions = resourcesOf('AWS::Lambda::Function').filter((f) => {
+  it('gives the router only variables its RouterLambdaEnv schema declares, far under Lambda’s 4 KB', () => {
+    const [router] = resourcesOf('AWS::Lambda::Function').filter((f) => {
       const env = (f.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
-      return env?.EDGETWIN_CLOUD_CONFIG !== undefined
+      return env?.HWM_TABLE_NAME !== undefined
     })
-    expect(functions).toHaveLength(1)
-    const variables = (functions[0]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables
-    expect(variables.HWM_TABLE_NAME).toBeDefined()
-    const config = JSON.parse(variables.EDGETWIN_CLOUD_CONFIG as string)
-    expect(validators.CloudConfig.errors(config)).toEqual([])
-    expect(config.tracker).toMatchObject({ adapter: 'aws', trackerName: 'edgetwin-tracker' })
-    expect(config.archive).toMatchObject({ adapter: 'firehose', deliveryStreamName: 'edgetwin-archive' })
+    const variables = (router!.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+    const declared = new Set([...Object.keys(RouterLambdaEnv.properties), 'NODE_OPTIONS'])
+    expect(Object.keys(variables).filter((k) => !declared.has(k))).toEqual([])
+    // Unresolved references render as `<LogicalId>`, longer than most names they resolve to.
+    const bytes = Object.entries(flatten(variables) as Record<string, string>).reduce((n, [k, v]) => n + k.length + String(v).length, 0)
+    expect(bytes).toBeLessThan(1024)
   })
 })
 
@@ -199,11 +216,13 @@ describe('location and events', () => {
 })
 
 describe('lake', () => {
-  it('partitions Firehose output by DeviceId with GZIP and a newline delimiter', () => {
-    for (const [name, query] of [
-      ['edgetwin-positions', '{DeviceId:.detail.DeviceId}'],
-      ['edgetwin-archive', '{DeviceId:.DeviceId}'],
-    ]) {
+  it('partitions Firehose output by DeviceId with GZIP, adding a newline only to the events that lack one', () => {
+    for (const [name, query, delimiter] of [
+      // EventBridge delivers one event per record with no line end: Firehose adds it.
+      ['edgetwin-positions', '{DeviceId:.detail.DeviceId}', true],
+      // The router's archive lines end in '\n' already: a second one would leave a blank line after every record.
+      ['edgetwin-archive', '{DeviceId:.DeviceId}', false],
+    ] as const) {
       template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
         DeliveryStreamName: name,
         ExtendedS3DestinationConfiguration: Match.objectLike({
@@ -220,7 +239,9 @@ describe('lake', () => {
                   { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
                 ],
               },
-              { Type: 'AppendDelimiterToRecord', Parameters: [{ ParameterName: 'Delimiter', ParameterValue: '\\n' }] },
+              ...(delimiter
+                ? [{ Type: 'AppendDelimiterToRecord', Parameters: [{ ParameterName: 'Delimiter', ParameterValue: '\\n' }] }]
+                : []),
             ],
           },
         }),
@@ -228,10 +249,19 @@ describe('lake', () => {
     }
   })
 
-  it('catalogues the positions and enriched prefixes and deploys the named queries', () => {
+  it('declares the positions and enriched tables, crawls only the archive, and deploys the named queries', () => {
+    const locations = resourcesOf('AWS::Glue::Table').map(
+      (t) => flatten(t.Properties.TableInput) as { Name: string; StorageDescriptor: { Location: string } },
+    )
+    expect(Object.fromEntries(locations.map((t) => [t.Name, t.StorageDescriptor.Location]))).toEqual({
+      positions: expect.stringMatching(/\/positions\/$/),
+      enriched: expect.stringMatching(/\/enriched\/$/),
+      positions_by_device: expect.stringMatching(/\/positions\/$/),
+      enriched_by_device: expect.stringMatching(/\/enriched\/$/),
+    })
     const paths = resourcesOf('AWS::Glue::Crawler').map((c) => flatten(c.Properties.Targets))
-    expect(JSON.stringify(paths)).toMatch(/\/positions\//)
-    expect(JSON.stringify(paths)).toMatch(/\/enriched\//)
+    expect(JSON.stringify(paths)).toMatch(/\/archive\//)
+    expect(paths).toHaveLength(1)
     template.hasResourceProperties('AWS::Athena::WorkGroup', {
       WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true }),
     })
@@ -303,7 +333,7 @@ describe('twin', () => {
     expect(jobStatements).toHaveLength(1)
     expect([jobStatements[0]?.Resource].flat().sort()).toEqual([
       'arn:aws:iot:eu-west-2:123456789012:job/twin-*',
-      'arn:aws:iot:eu-west-2:123456789012:thing/*',
+      'arn:aws:iot:eu-west-2:123456789012:thing/turbine-*',
     ])
   })
 })
@@ -319,12 +349,12 @@ describe('outputs', () => {
 })
 
 describe('runtimes and observability', () => {
-  it('runs every Node.js function on nodejs20.x or newer, ours on nodejs22.x', () => {
+  it('runs every Node.js function on nodejs22.x or newer, ours on nodejs24.x bundled for node24', () => {
     const runtimes = resourcesOf('AWS::Lambda::Function').map((f) => String(f.Properties.Runtime))
     const node = runtimes.filter((r) => r.startsWith('nodejs'))
     expect(node.length).toBeGreaterThanOrEqual(4)
-    for (const r of node) expect(Number(/^nodejs(\d+)\.x$/.exec(r)?.[1])).toBeGreaterThanOrEqual(20)
-    expect(runtimes.filter((r) => r === 'nodejs22.x').length).toBeGreaterThanOrEqual(4)
+    for (const r of node) expect(Number(/^nodejs(\d+)\.x$/.exec(r)?.[1])).toBeGreaterThanOrEqual(22)
+    expect(runtimes.filter((r) => r === 'nodejs24.x').length).toBeGreaterThanOrEqual(4)
   })
 
   it('alarms on dead letters, router errors and Kinesis iterator age', () => {

@@ -1,5 +1,4 @@
-import { type CloudConfig, parseConfig, validators } from '@edgetwin/shared-schemas'
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
+import { Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import type { Construct } from 'constructs'
@@ -12,6 +11,7 @@ import { Observability } from './constructs/observability.js'
 import { PositionEvents } from './constructs/position-events.js'
 import { type TimeSeriesEngine, TurbineTimeSeries } from './constructs/time-series.js'
 import { TurbineTwin } from './constructs/twin.js'
+import { HelperLogRetention } from './helper-log-retention.js'
 import type { NamedQuerySpec } from './named-queries.js'
 import type { LambdaRole } from './paths.js'
 import { requireIntegerInRange } from './validate.js'
@@ -29,12 +29,20 @@ export interface EdgetwinStackProps extends StackProps {
   readonly zone?: unknown
   /** @default [] */
   readonly namedQueries?: readonly NamedQuerySpec[]
-  /** @default 'timestream' */
+  /**
+   * Timestream for InfluxDB: Timestream for LiveAnalytics is closed to new customers since 2025-06-20; choose
+   * 'timestream' only in an account that already has it. @default 'influxdb'
+   */
   readonly timeSeries?: TimeSeriesEngine
   /** @default false */
   readonly basicIngest?: boolean
   /** NAT gateways of the VPC (the Fargate tasks and twin functions reach AWS APIs through them). @default 1 */
   readonly natGateways?: number
+  /** HTTPS for the dispatch ALB: an ACM certificate ARN and the name it covers. @default - HTTP inside the VPC */
+  readonly dispatchCertificateArn?: string
+  readonly dispatchDomainName?: string
+  /** Thing names the twin may create jobs for (IAM resource pattern). @default 'turbine-*' */
+  readonly turbineThingNames?: string
 }
 
 /** Everything the embedded default runs, on managed services (DESIGN.md, "Where it runs"). */
@@ -47,8 +55,6 @@ export class EdgetwinStack extends Stack {
   readonly events: PositionEvents
   readonly twin: TurbineTwin
   readonly observability: Observability
-  /** The validated cloud configuration the router receives in `EDGETWIN_CLOUD_CONFIG`. */
-  readonly cloudConfig: Readonly<CloudConfig>
 
   constructor(scope: Construct, id: string, props: EdgetwinStackProps) {
     super(scope, id, props)
@@ -59,22 +65,8 @@ export class EdgetwinStack extends Stack {
     this.location = new FleetLocation(this, 'Location', { zone: props.zone })
     this.lake = new DataLake(this, 'Lake', { namedQueries: props.namedQueries })
     this.maintenance = new MaintenanceTable(this, 'Maintenance')
-    this.timeSeries = new TurbineTimeSeries(this, 'TimeSeries', { engine: props.timeSeries, vpc })
+    this.timeSeries = new TurbineTimeSeries(this, 'TimeSeries', { engine: props.timeSeries ?? 'influxdb', vpc })
 
-    // The router's configuration document, validated here by the shared schema, not at first invocation. The other
-    // functions get exactly their own Lambda environment schema (position-events.ts, twin.ts, twin-detector.ts).
-    this.cloudConfig = parseConfig(validators.CloudConfig, {
-      tracker: { adapter: 'aws', trackerName: this.location.trackerName },
-      timeSeries: this.timeSeries.configFragment,
-      archive: { adapter: 'firehose', prefix: 'archive', deliveryStreamName: this.lake.archive.deliveryStreamName },
-    })
-    const environment: Record<string, string> = {
-      EDGETWIN_CLOUD_CONFIG: this.toJsonString(this.cloudConfig),
-      EDGETWIN_DEAD_LETTER_QUEUE_URL: deadLetters.queue.queueUrl,
-      EDGETWIN_MAINTENANCE_TABLE: this.maintenance.table.tableName,
-      EDGETWIN_LAKE_BUCKET: this.lake.bucket.bucketName,
-      EDGETWIN_ENRICHED_PREFIX: this.lake.enrichedPrefix,
-    }
     const useVpc = this.timeSeries.engine === 'influxdb' ? vpc : undefined
 
     const ts = this.timeSeries.configFragment
@@ -94,7 +86,6 @@ export class EdgetwinStack extends Stack {
         LOG_LEVEL: 'info',
       },
       basicIngest: props.basicIngest,
-      environment,
       vpc: useVpc,
     })
     const router = this.ingest.router
@@ -126,6 +117,9 @@ export class EdgetwinStack extends Stack {
       imageExcludes: props.imageExcludes,
       // Decisions are provenance (why a turbine's controller changed): kept in the lake, not beside expiring runs.
       decisionsBucket: this.lake.bucket,
+      dispatchCertificateArn: props.dispatchCertificateArn,
+      dispatchDomainName: props.dispatchDomainName,
+      turbineThingNames: props.turbineThingNames,
     })
 
     this.observability = new Observability(this, 'Observability', {
@@ -134,6 +128,13 @@ export class EdgetwinStack extends Stack {
       deadLetterMetricsFilterId: deadLetters.metricsFilterId,
       router,
       stream: this.ingest.stream,
+    })
+
+    // IoT Core logs nothing until told to; this role lets it write to CloudWatch Logs when docs/deploy.md turns
+    // logging on to debug a policy denial (AWS IoT developer guide, "Configure AWS IoT logging").
+    const iotLoggingRole = new iam.Role(this, 'IotLoggingRole', {
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTLogging')],
     })
 
     // What docs/deploy.md reads back after a deploy (`aws cloudformation describe-stacks ... Outputs`).
@@ -146,12 +147,18 @@ export class EdgetwinStack extends Stack {
       DeadLetterBucketName: deadLetters.bucket.bucketName,
       DeadLetterQueueUrl: deadLetters.queue.queueUrl,
       AthenaWorkGroup: this.lake.workGroupName,
-      DispatchUrl: `http://${this.twin.service.loadBalancer.loadBalancerDnsName}`,
+      DispatchUrl: this.twin.dispatchUrl,
+      DispatchLoadBalancerDns: this.twin.service.loadBalancer.loadBalancerDnsName,
+      JobSigningKeyArn: this.twin.signingKey.keyArn,
+      GlueDatabase: this.lake.databaseName,
+      IotLoggingRoleArn: iotLoggingRole.roleArn,
       ResultsBucketName: this.twin.resultsBucket.bucketName,
       NotificationTopicArn: this.twin.topic.topicArn,
       DevicePolicyName: this.ingest.policy.policyName ?? '',
       ThingTypeName: this.ingest.thingType.thingTypeName ?? '',
     }
     for (const [key, value] of Object.entries(outputs)) new CfnOutput(this, key, { value })
+    // The CDK's own helper functions (bucket notifications, custom resources) would log forever otherwise.
+    Aspects.of(this).add(new HelperLogRetention())
   }
 }

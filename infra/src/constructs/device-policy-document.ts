@@ -1,4 +1,4 @@
-import { DEVICE_KINDS, type DeviceKind, STREAMS, type StreamName, TELEMETRY_ROOT } from '@edgetwin/shared-schemas'
+import { STREAMS, type StreamName, TELEMETRY_ROOT } from '@edgetwin/shared-schemas'
 
 /**
  * The policy variable IoT Core replaces with the name of the thing whose certificate opened the connection
@@ -6,12 +6,17 @@ import { DEVICE_KINDS, type DeviceKind, STREAMS, type StreamName, TELEMETRY_ROOT
  */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, substituted by IoT Core, not by JavaScript
 export const THING_NAME_VARIABLE = '${iot:Connection.Thing.ThingName}'
+/**
+ * The connected thing's `kind` attribute (vehicle | turbine | gateway), set when the thing is created. A thing
+ * without it matches no telemetry topic: IoT Core leaves an unresolvable variable in place (AWS IoT developer guide,
+ * "Thing policy variables").
+ */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, substituted by IoT Core, not by JavaScript
+export const THING_KIND_VARIABLE = '${iot:Connection.Thing.Attributes[kind]}'
 
 export interface DevicePolicyDocumentOptions {
   /** `arn:<partition>:iot:<region>:<account>` (tokens allowed). */
   readonly iotArnPrefix: string
-  /** @default every kind in shared-schemas */
-  readonly kinds?: readonly DeviceKind[]
   /** @default every stream in shared-schemas */
   readonly streams?: readonly StreamName[]
   /** When set, devices may also publish through Basic Ingest: `$aws/rules/<ruleName>/<topic>`. @default - none */
@@ -20,16 +25,16 @@ export interface DevicePolicyDocumentOptions {
 
 /**
  * Least-privilege device policy: connect only as its own thing name (client id = thing name, certificate attached
- * to that thing), publish only its own telemetry topics, and use only its own reserved IoT Jobs topics.
+ * to that thing), publish only its own telemetry topics under its own kind (the thing's `kind` attribute), and use
+ * only its own reserved IoT Jobs topics.
  * Telemetry topics are enumerated (kind x stream) rather than matched with `*`, because `*` in an IoT policy
  * resource also matches `/` and would let a device reach deeper topic levels.
  */
 export function devicePolicyDocument(options: DevicePolicyDocumentOptions) {
-  const kinds = options.kinds ?? DEVICE_KINDS
   const streams = options.streams ?? STREAMS
   const topic = (name: string) => `${options.iotArnPrefix}:topic/${name}`
   const topicFilter = (name: string) => `${options.iotArnPrefix}:topicfilter/${name}`
-  const telemetry = kinds.flatMap((kind) => streams.map((stream) => `${TELEMETRY_ROOT}/${kind}/${THING_NAME_VARIABLE}/${stream}`))
+  const telemetry = streams.map((stream) => `${TELEMETRY_ROOT}/${THING_KIND_VARIABLE}/${THING_NAME_VARIABLE}/${stream}`)
   const publishTopics = [
     ...telemetry,
     ...(options.basicIngestRuleName ? telemetry.map((t) => `$aws/rules/${options.basicIngestRuleName}/${t}`) : []),

@@ -7,6 +7,7 @@ import { Construct } from 'constructs'
 import type { NamedQuerySpec } from '../named-queries.js'
 import { validateNamedQueries } from '../named-queries.js'
 import { requireIntegerInRange, requireOrdered, requirePattern } from '../validate.js'
+import { declareLakeTables } from './lake-tables.js'
 import { PartitionedFirehose } from './partitioned-firehose.js'
 
 export interface DataLakeProps {
@@ -34,8 +35,9 @@ export interface DataLakeProps {
 
 /**
  * The analytics lake: one encrypted, private, TLS-only bucket with lifecycle rules; Firehose streams for the raw
- * position events and the router archive; a Glue database with crawlers over the prefixes; an Athena workgroup
- * holding the zone analytics as named queries.
+ * position events and the router archive; a Glue database with declared tables over the positions and enriched
+ * prefixes (lake-tables.ts) and a crawler over the archive only; an Athena workgroup holding the zone analytics as
+ * named queries.
  */
 export class DataLake extends Construct {
   readonly bucket: s3.Bucket
@@ -88,12 +90,16 @@ export class DataLake extends Construct {
       deliveryStreamName: `${namePrefix}-positions`,
       prefix: positionsPrefix,
       deviceIdQuery: '.detail.DeviceId',
+      // EventBridge hands Firehose one event per record, without a line end.
+      appendNewline: true,
     })
     this.archive = new PartitionedFirehose(this, 'ArchiveFirehose', {
       bucket: this.bucket,
       deliveryStreamName: `${namePrefix}-archive`,
       prefix: archivePrefix,
       deviceIdQuery: props.archiveDeviceIdQuery ?? '.DeviceId',
+      // The router ends every archived line with '\n' itself (cloud ArchiveRecord); another would leave blank lines.
+      appendNewline: false,
     })
 
     const stack = Stack.of(this)
@@ -102,26 +108,30 @@ export class DataLake extends Construct {
       catalogId: stack.account,
       databaseInput: { name: this.databaseName, description: 'edgetwin position events, enriched events and archive' },
     })
+    declareLakeTables(this, {
+      bucket: this.bucket,
+      databaseName: this.databaseName,
+      database,
+      positionsPrefix,
+      enrichedPrefix: this.enrichedPrefix,
+    })
+    // The archive holds every stream's records, whose shapes differ: its schema is discovered. A crawler that
+    // updates the catalogue must crawl everything (Glue refuses CRAWL_NEW_FOLDERS_ONLY unless both schema change
+    // behaviours are LOG, and then new columns would never appear).
     const crawlerRole = new iam.Role(this, 'CrawlerRole', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSGlueServiceRole')],
     })
-    this.bucket.grantRead(crawlerRole)
-    for (const [name, prefix] of [
-      ['positions', positionsPrefix],
-      ['enriched', this.enrichedPrefix],
-      ['archive', archivePrefix],
-    ] as const) {
-      new glue.CfnCrawler(this, `Crawler-${name}`, {
-        name: `${namePrefix}-${name}`,
-        role: crawlerRole.roleArn,
-        databaseName: this.databaseName,
-        targets: { s3Targets: [{ path: `s3://${this.bucket.bucketName}/${prefix}/` }] },
-        schedule: { scheduleExpression: 'cron(15 * * * ? *)' },
-        schemaChangePolicy: { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' },
-        recrawlPolicy: { recrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' },
-      }).addResourceDependency(database)
-    }
+    this.bucket.grantRead(crawlerRole, `${archivePrefix}/*`)
+    new glue.CfnCrawler(this, 'Crawler-archive', {
+      name: `${namePrefix}-archive`,
+      role: crawlerRole.roleArn,
+      databaseName: this.databaseName,
+      targets: { s3Targets: [{ path: `s3://${this.bucket.bucketName}/${archivePrefix}/` }] },
+      schedule: { scheduleExpression: 'cron(15 * * * ? *)' },
+      schemaChangePolicy: { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' },
+      recrawlPolicy: { recrawlBehavior: 'CRAWL_EVERYTHING' },
+    }).addResourceDependency(database)
 
     this.workGroupName = `${namePrefix}-analytics`
     const workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {

@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib'
+import { Duration, RemovalPolicy } from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions'
+import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis'
 import * as kms from 'aws-cdk-lib/aws-kms'
 import type * as lambda from 'aws-cdk-lib/aws-lambda'
@@ -26,6 +27,8 @@ export interface ObservabilityProps {
 /** Alarms on dead letters, router errors and Kinesis iterator age, sent to one encrypted SNS topic. */
 export class Observability extends Construct {
   readonly alarmTopic: sns.Topic
+  /** The alarm topic's key: customer managed, so that CloudWatch may use it. */
+  readonly alarmTopicKey: kms.Key
   readonly deadLettersAlarm: cloudwatch.Alarm
   readonly routerDeadLettersAlarm: cloudwatch.Alarm
   readonly routerErrorsAlarm: cloudwatch.Alarm
@@ -39,9 +42,26 @@ export class Observability extends Construct {
     requireIntegerInRange(where, 'maxIteratorAgeMs', maxIteratorAgeMs, 1000, 7 * 24 * 3_600_000)
     requireIntegerInRange(where, 'routerErrorThreshold', routerErrorThreshold, 1, 1_000_000)
 
+    // CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key alias/aws/sns, whose policy
+    // cannot be changed; a customer managed key whose policy lets cloudwatch.amazonaws.com use it (SNS developer
+    // guide, "Enable compatibility between event sources from AWS services and encrypted topics").
+    this.alarmTopicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'edgetwin alarm topic (CloudWatch alarms publish to it)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    })
+    this.alarmTopicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    )
     this.alarmTopic = new sns.Topic(this, 'Alarms', {
       displayName: 'edgetwin alarms',
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      masterKey: this.alarmTopicKey,
       enforceSSL: true,
     })
     const notify = new actions.SnsAction(this.alarmTopic)

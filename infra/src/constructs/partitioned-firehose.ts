@@ -17,11 +17,13 @@ export interface PartitionedFirehoseProps {
   readonly bufferSizeMiB?: number
   /** 0-900 s. @default 300 */
   readonly bufferIntervalS?: number
+  /** Add a newline after every record (the AppendDelimiterToRecord processor): only for producers that do not. */
+  readonly appendNewline: boolean
 }
 
 /**
- * Amazon Data Firehose → S3 as the reference architecture configures it: GZIP, a newline after every record,
- * and dynamic partitioning by DeviceId (extracted by a JQ metadata query).
+ * Amazon Data Firehose → S3 as the reference architecture configures it: GZIP, newline-delimited records (added
+ * here when the producer does not end them), and dynamic partitioning by DeviceId (extracted by a JQ metadata query).
  */
 export class PartitionedFirehose extends Construct {
   readonly deliveryStream: firehose.CfnDeliveryStream
@@ -40,7 +42,20 @@ export class PartitionedFirehose extends Construct {
     this.deliveryStreamName = props.deliveryStreamName
 
     const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com') })
-    props.bucket.grantReadWrite(role)
+    // What the S3 destination needs (Firehose developer guide, "Grant Firehose access to an Amazon S3 destination"):
+    // no s3:DeleteObject, which grantReadWrite would add.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+        resources: [props.bucket.bucketArn],
+      }),
+    )
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+        resources: [props.bucket.arnForObjects(`${props.prefix}/*`), props.bucket.arnForObjects(`errors/${props.prefix}/*`)],
+      }),
+    )
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/kinesisfirehose/${props.deliveryStreamName}`,
       retention: logs.RetentionDays.ONE_MONTH,
@@ -70,7 +85,9 @@ export class PartitionedFirehose extends Construct {
                 { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
               ],
             },
-            { type: 'AppendDelimiterToRecord', parameters: [{ parameterName: 'Delimiter', parameterValue: '\\n' }] },
+            ...(props.appendNewline
+              ? [{ type: 'AppendDelimiterToRecord', parameters: [{ parameterName: 'Delimiter', parameterValue: '\\n' }] }]
+              : []),
           ],
         },
         cloudWatchLoggingOptions: { enabled: true, logGroupName: logGroup.logGroupName, logStreamName: logStream.logStreamName },

@@ -2,6 +2,7 @@ import { CloudTwinConfig, createValidator, parseConfig, TwinDetectorLambdaEnv } 
 import { Duration, Stack } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as kms from 'aws-cdk-lib/aws-kms'
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
@@ -54,6 +55,15 @@ export interface TwinDetectorProps {
   readonly twinConfig?: Readonly<Record<string, unknown>>
   /** @default 'info' */
   readonly logLevel?: string
+  /** The ECC_NIST_P256 SIGN_VERIFY key that signs every job document (JOB_SIGNING_KEY_ARN); the function may only Sign. */
+  readonly signingKey: kms.IKey
+  /** Port of the dispatch listener (443 when it serves HTTPS). @default 80 */
+  readonly dispatchPort?: number
+  /**
+   * Thing names the detector may create jobs for, as an IAM resource pattern. CreateJob is authorized on each
+   * target thing's ARN and IoT things carry no tags, so names are what a policy can narrow by. @default 'turbine-*'
+   */
+  readonly turbineThingNames?: string
 }
 
 /** What one tick can spend waiting for simulations when every run times out: waves × the run timeout. */
@@ -125,11 +135,16 @@ export function twinDetectorFunction(scope: Construct, id: string, props: TwinDe
       DECISIONS_BUCKET: props.decisionsBucket.bucketName,
       DECISIONS_PREFIX: decisionsPrefix,
       TWIN_CONFIG_JSON: JSON.stringify(overrides),
+      JOB_SIGNING_KEY_ARN: props.signingKey.keyArn,
       LOG_LEVEL: props.logLevel ?? 'info',
     },
     {
       // Ref of an AWS::SNS::Topic is the topic's ARN (CloudFormation user guide, AWS::SNS::Topic return values).
-      deployTimeShapes: { TOPIC_ARN: 'arn:aws:sns:eu-west-2:123456789012:edgetwin-notifications' },
+      deployTimeShapes: {
+        TOPIC_ARN: 'arn:aws:sns:eu-west-2:123456789012:edgetwin-notifications',
+        // Fn::GetAtt Arn of an AWS::KMS::Key (CloudFormation user guide, AWS::KMS::Key return values).
+        JOB_SIGNING_KEY_ARN: 'arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      },
       setByLambda: { AWS_REGION: Stack.of(scope).region },
     },
   )
@@ -145,7 +160,16 @@ export function twinDetectorFunction(scope: Construct, id: string, props: TwinDe
   })
 
   props.timeSeries.grantAccess(fn, 'read')
-  props.dispatch.connections.allowFrom(fn, ec2.Port.tcp(80), 'twin detector to the dispatch API')
+  const dispatchPort = props.dispatchPort ?? 80
+  props.dispatch.connections.allowFrom(fn, ec2.Port.tcp(dispatchPort), 'twin detector to the dispatch API')
+  const turbineThingNames = props.turbineThingNames ?? 'turbine-*'
+  requirePattern(
+    where,
+    'turbineThingNames',
+    turbineThingNames,
+    /^[a-zA-Z0-9:_*?-]{1,128}$/,
+    'a thing name pattern of [a-zA-Z0-9:_-] with * or ?',
+  )
   const statements = [
     new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.tokenSecret.secretArn] }),
     new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
@@ -166,7 +190,9 @@ export function twinDetectorFunction(scope: Construct, id: string, props: TwinDe
   const iotArn = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`
   const twinJobs = iotArn(`job/${TWIN_JOB_ID_PREFIX}*`)
   statements.push(
-    new iam.PolicyStatement({ actions: ['iot:CreateJob'], resources: [twinJobs, iotArn('thing/*')] }),
+    new iam.PolicyStatement({ actions: ['iot:CreateJob'], resources: [twinJobs, iotArn(`thing/${turbineThingNames}`)] }),
+    // Signs job documents with the key; the key policy refuses kms:Sign to every other principal (twin.ts).
+    new iam.PolicyStatement({ actions: ['kms:Sign'], resources: [props.signingKey.keyArn] }),
     new iam.PolicyStatement({ actions: ['iot:DescribeJob', 'iot:ListJobExecutionsForJob'], resources: [twinJobs] }),
   )
   for (const statement of statements) fn.addToRolePolicy(statement)

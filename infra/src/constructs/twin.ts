@@ -1,20 +1,24 @@
 import { createValidator, TwinPostProcessorLambdaEnv } from '@edgetwin/shared-schemas'
-import { Duration, RemovalPolicy } from 'aws-cdk-lib'
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib'
+import * as acm from 'aws-cdk-lib/aws-certificatemanager'
 import type * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets'
 import * as ecs from 'aws-cdk-lib/aws-ecs'
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns'
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2'
 import * as events from 'aws-cdk-lib/aws-events'
 import * as targets from 'aws-cdk-lib/aws-events-targets'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as kms from 'aws-cdk-lib/aws-kms'
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs'
+import * as logs from 'aws-cdk-lib/aws-logs'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import * as sns from 'aws-cdk-lib/aws-sns'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
+import { InfraError } from '../errors.js'
 import { edgetwinFunction } from '../lambda.js'
 import { lambdaEnvironment } from '../lambda-env.js'
 import { requireIntegerInRange, requireNumberInRange, requireOrdered, requirePattern } from '../validate.js'
@@ -80,6 +84,17 @@ export interface TurbineTwinProps {
    * `<key without .out>.metrics.json` beside each. @default 'results/'
    */
   readonly resultsPrefix?: string
+  /**
+   * ACM certificate of `dispatchDomainName`: the ALB then listens on HTTPS (443), so the bearer token never crosses
+   * the network in the clear; you point the name at the ALB. @default - HTTP on port 80, inside the VPC only
+   */
+  readonly dispatchCertificateArn?: string
+  /** The name the certificate covers; required with `dispatchCertificateArn`. */
+  readonly dispatchDomainName?: string
+  /** Thing names the detector may create jobs for (IAM resource pattern). @default 'turbine-*' */
+  readonly turbineThingNames?: string
+  /** Retention of the dispatch containers' logs. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays
 }
 
 /**
@@ -94,6 +109,10 @@ export class TurbineTwin extends Construct {
   readonly topic: sns.Topic
   readonly resultsBucket: s3.Bucket
   readonly tokenSecret: secretsmanager.Secret
+  /** Signs job documents (ECDSA_SHA_256); only the detector's role may use it to sign. */
+  readonly signingKey: kms.Key
+  /** `http://<ALB>` or `https://<dispatchDomainName>`. */
+  readonly dispatchUrl: string
 
   constructor(scope: Construct, id: string, props: TurbineTwinProps) {
     super(scope, id)
@@ -115,6 +134,22 @@ export class TurbineTwin extends Construct {
     requirePattern(where, 'tokenEnvName', tokenEnvName, /^[A-Z_][A-Z0-9_]*$/, 'an environment variable name [A-Z_][A-Z0-9_]*')
     const resultsPrefix = props.resultsPrefix ?? 'results/'
     requirePattern(where, 'resultsPrefix', resultsPrefix, /^([a-zA-Z0-9_.-]+\/)+$/, "a key prefix ending in '/'")
+    const https = props.dispatchCertificateArn !== undefined
+    if (https !== (props.dispatchDomainName !== undefined)) {
+      throw new InfraError(
+        'INFRA_INVALID_PROP',
+        `${where}: dispatchCertificateArn and dispatchDomainName go together; received ${https ? 'only the certificate' : 'only the domain name'}`,
+      )
+    }
+    if (props.dispatchDomainName !== undefined) {
+      requirePattern(
+        where,
+        'dispatchDomainName',
+        props.dispatchDomainName,
+        /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/,
+        'a DNS name such as dispatch.example.com',
+      )
+    }
 
     this.topic = new sns.Topic(this, 'Notifications', {
       displayName: 'edgetwin turbine anomalies and decisions',
@@ -140,6 +175,10 @@ export class TurbineTwin extends Construct {
       exclude: [...(props.imageExcludes ?? IMAGE_ASSET_EXCLUDES)],
       platform: ecrAssets.Platform.LINUX_AMD64,
     })
+    const logGroup = new logs.LogGroup(this, 'DispatchLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    })
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED })
     this.service = new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Dispatch', {
       cluster,
@@ -150,6 +189,15 @@ export class TurbineTwin extends Construct {
       // Only the twin functions reach the API (allowed below); nothing else in or out of the VPC.
       openListener: false,
       circuitBreaker: { rollback: true },
+      // The image is built for linux/amd64 (above): the task must run there, whatever machine built it.
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      ...(https
+        ? {
+            protocol: elbv2.ApplicationProtocol.HTTPS,
+            certificate: acm.Certificate.fromCertificateArn(this, 'DispatchCertificate', props.dispatchCertificateArn as string),
+            sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+          }
+        : {}),
       // A deployment must not stop tasks that are running simulations: start new ones first.
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
@@ -158,10 +206,23 @@ export class TurbineTwin extends Construct {
         containerPort,
         environment: { EDGETWIN_RESULTS_BUCKET: this.resultsBucket.bucketName, PORT: String(containerPort) },
         secrets: { [tokenEnvName]: ecs.Secret.fromSecretsManager(this.tokenSecret) },
+        logDriver: ecs.LogDrivers.awsLogs({ streamPrefix: 'dispatch', logGroup }),
       },
     })
     this.service.targetGroup.configureHealthCheck({ path: '/healthz', healthyHttpCodes: '200' })
-    this.resultsBucket.grantReadWrite(this.service.taskDefinition.taskRole)
+    // The server puts results under the prefix and reads them back; it never deletes from the bucket.
+    this.resultsBucket.grantPut(this.service.taskDefinition.taskRole, `${resultsPrefix}*`)
+    this.resultsBucket.grantRead(this.service.taskDefinition.taskRole, `${resultsPrefix}*`)
+    this.dispatchUrl = https ? `https://${props.dispatchDomainName}` : `http://${this.service.loadBalancer.loadBalancerDnsName}`
+
+    // ECDSA P-256 in KMS (ECDSA_SHA_256): the private key never leaves KMS; devices pin its public key (GetPublicKey).
+    this.signingKey = new kms.Key(this, 'JobSigningKey', {
+      description: 'Signs edgetwin controller-update job documents (ECDSA_SHA_256)',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+      alias: `${Stack.of(this).stackName}-job-signing`,
+    })
     const scaling = this.service.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks })
     // Simulations are CPU-bound: scale on CPU, slowly in (a run in progress must not lose its task).
     scaling.scaleOnCpuUtilization('Cpu', {
@@ -174,8 +235,11 @@ export class TurbineTwin extends Construct {
       entry: props.detectorEntry,
       vpc: props.vpc,
       timeSeries: props.timeSeries,
-      dispatchUrl: `http://${this.service.loadBalancer.loadBalancerDnsName}`,
+      dispatchUrl: this.dispatchUrl,
       dispatch: this.service.loadBalancer,
+      dispatchPort: https ? 443 : 80,
+      signingKey: this.signingKey,
+      turbineThingNames: props.turbineThingNames,
       tokenSecret: this.tokenSecret,
       topic: this.topic,
       decisionsBucket: props.decisionsBucket,
@@ -184,6 +248,18 @@ export class TurbineTwin extends Construct {
       twinConfig: props.twinConfig,
       logLevel: props.logLevel,
     })
+    const detectorRole = this.detector.role as iam.IRole
+    // Only the detector signs: the key policy denies kms:Sign to any other principal, whatever IAM grants it.
+    this.signingKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheDetectorSigns',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Sign'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': detectorRole.roleArn } },
+      }),
+    )
     new events.Rule(this, 'DetectorSchedule', {
       description: 'Runs the turbine anomaly detector',
       schedule: events.Schedule.rate(detectorInterval),
