@@ -11,11 +11,12 @@ import {
   startEmbeddedBroker,
   twinExtension,
 } from '@edgetwin/cloud'
+import { consoleMount } from '@edgetwin/console'
 import { parseConfig, validators } from '@edgetwin/shared-schemas'
 import type { Command } from 'commander'
 import { pino } from 'pino'
 import { type Closable, closeOnSignals } from '../lifecycle.js'
-import { parsePositiveInt } from '../options.js'
+import { parsePort, parsePositiveInt } from '../options.js'
 
 function readConfigFile(path: string): unknown {
   try {
@@ -35,33 +36,69 @@ export function registerCloudCommands(program: Command): void {
     )
     .requiredOption('--config <file>', 'cloud config JSON (shared-schemas CloudConfig)')
     .option('--with-broker', 'also start the embedded MQTT 3.1.1 broker on the port in broker.url')
-    .action(async (opts: { config: string; withBroker?: boolean }) => {
-      const input = readConfigFile(opts.config) as Record<string, unknown>
-      const components: Closable[] = []
-      if (opts.withBroker) {
+    .option('--console-host <host>', 'web console address; any but loopback needs EDGETWIN_CONSOLE_TOKEN', '127.0.0.1')
+    .option('--console-port <port>', 'web console port; 0 (the default) takes any free one and prints the URL', parsePort, 0)
+    .option('--console-basemap <url>', 'XYZ tile URL template for the console map (default: a plain background)')
+    .option('--no-console', 'do not serve the web console')
+    .action(
+      async (opts: {
+        config: string
+        withBroker?: boolean
+        console: boolean
+        consoleHost: string
+        consolePort: number
+        consoleBasemap?: string
+      }) => {
+        const input = readConfigFile(opts.config) as Record<string, unknown>
+        const components: Closable[] = []
+        if (opts.withBroker) {
+          const config = parseConfig(validators.CloudConfig, input)
+          const url = new URL(config.broker.url)
+          const broker = await startEmbeddedBroker({ host: url.hostname, port: Number(url.port || 1883) })
+          components.push(broker)
+          process.stdout.write(`embedded broker listening on ${broker.url}\n`)
+        }
         const config = parseConfig(validators.CloudConfig, input)
-        const url = new URL(config.broker.url)
-        const broker = await startEmbeddedBroker({ host: url.hostname, port: Number(url.port || 1883) })
-        components.push(broker)
-        process.stdout.write(`embedded broker listening on ${broker.url}\n`)
-      }
-      const config = parseConfig(validators.CloudConfig, input)
-      const logger = pino({ level: config.logLevel, redact: ['*.token', '*.password', '*.authorization', '*.secretAccessKey'] })
-      const jobs = createJobsService(config, logger.child({ component: 'jobs' }))
-      // The config loader is the one place that reads the environment (secrets named by the config, e.g. tokenEnv).
-      const app = createCloud(input, {
-        env: process.env,
-        logger,
-        extensions: [fleetExtension(), () => ({ start: () => jobs.start(), close: () => jobs.close() }), twinExtension({ jobs })],
-      })
-      await app.start()
-      components.push(app)
-      process.stdout.write(
-        `edgetwin cloud routing from ${app.config.broker.url}; data in ${app.config.dataDir}; jobs: ${config.jobs.adapter}; ` +
-          `twin: ${config.twin.enabled ? `on (${config.twin.schedule})` : 'off'}\n`,
-      )
-      await closeOnSignals(components).done
-    })
+        const logger = pino({ level: config.logLevel, redact: ['*.token', '*.password', '*.authorization', '*.secretAccessKey'] })
+        const jobs = createJobsService(config, logger.child({ component: 'jobs' }))
+        const webConsole = opts.console
+          ? consoleMount({
+              config: {
+                host: opts.consoleHost,
+                port: opts.consolePort,
+                ...(opts.consoleBasemap ? { basemapUrl: opts.consoleBasemap } : {}),
+              },
+              jobs,
+              onListening: (s) => process.stdout.write(`edgetwin console on ${s.url}\n`),
+            })
+          : undefined
+        // The config loader is the one place that reads the environment (secrets named by the config, e.g. tokenEnv).
+        const app = createCloud(input, {
+          env: process.env,
+          logger,
+          extensions: [
+            fleetExtension(),
+            () => ({ start: () => jobs.start(), close: () => jobs.close() }),
+            twinExtension({ jobs, ...(webConsole ? { onReady: webConsole.twinReady } : {}) }),
+            ...(webConsole ? [webConsole.extension] : []),
+          ],
+        })
+        try {
+          await app.start()
+        } catch (err) {
+          // A failed start (e.g. the console's port is taken) closes what did start, so the process exits.
+          await app.close()
+          for (const c of components.reverse()) await c.close()
+          throw err
+        }
+        components.push(app)
+        process.stdout.write(
+          `edgetwin cloud routing from ${app.config.broker.url}; data in ${app.config.dataDir}; jobs: ${config.jobs.adapter}; ` +
+            `twin: ${config.twin.enabled ? `on (${config.twin.schedule})` : 'off'}\n`,
+        )
+        await closeOnSignals(components).done
+      },
+    )
   cloud
     .command('dead-letters')
     .description('list the newest dead letters (messages the router refused, with reason and topic)')
