@@ -62,6 +62,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => [(await import('./commands/model.js')).registerModelCommands],
   },
   {
+    name: 'provisioning',
+    summary: 'local fleet provisioning by claim: a CA, Mosquitto mTLS with per-device ACLs, the provisioning service',
+    load: async () => [(await import('./commands/provisioning.js')).registerProvisioningCommands],
+  },
+  {
     name: 'sim',
     summary: 'simulators that feed real agents: a vehicle fleet, a wind farm',
     load: async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { closeOnSignals } from '../lifecycle.js'
+import { registerAgentProvisionCommand } from './agent-provision.js'
 
 interface RunOptions {
   config: string
@@ -42,4 +43,5 @@ export function registerAgentCommands(program: Command): void {
       }
       await lifecycle.done
     })
+  registerAgentProvisionCommand(agentCmd)
 }
