@@ -15,6 +15,7 @@ import type { SimulationEngine } from './engines/engine.js'
 import { createOpenfastEngine } from './engines/openfast-engine.js'
 import { checkOutputSize, type OutputShape, templateOutputShape } from './engines/output-estimate.js'
 import { createRotorModelEngine } from './engines/rotor-model-engine.js'
+import { detectSandbox } from './engines/sandbox.js'
 import { registerErrorHandling } from './error-handler.js'
 import { DispatchError } from './errors.js'
 import type { DispatchApp } from './routes/context.js'
@@ -55,8 +56,17 @@ export interface DispatchDeps {
   readonly now?: () => Date
 }
 
-function defaultEngines(config: DispatchConfig): SimulationEngine[] {
+async function defaultEngines(config: DispatchConfig, log: Logger): Promise<SimulationEngine[]> {
   const timeoutMs = config.limits.runTimeoutS * 1000
+  const sandbox = await detectSandbox(
+    {
+      ...config.openfast.sandbox,
+      // Room beside the .out for OpenFAST's summary and echo files; the .out itself is watched against maxOutputBytes.
+      fileSizeBytes: config.limits.maxOutputBytes * 2,
+      cpuSeconds: config.limits.runTimeoutS + 60,
+    },
+    log,
+  )
   return [
     createOpenfastEngine({
       executable: config.openfast.executable,
@@ -67,6 +77,7 @@ function defaultEngines(config: DispatchConfig): SimulationEngine[] {
       timeoutMs,
       killGraceMs: config.limits.killGraceMs,
       maxOutputBytes: config.limits.maxOutputBytes,
+      sandbox,
     }),
     createRotorModelEngine({
       outputDtS: config.rotorModel.outputDtS,
@@ -107,7 +118,7 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
   if (config.auth.enabled) checkTokenStrength(deps.bearerTokens, config.auth.tokenEnv)
   const log = deps.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] })
   const dataDir = resolve(config.dataDir)
-  const engines = deps.engines ?? defaultEngines(config)
+  const engines = deps.engines ?? (await defaultEngines(config, log))
   const manager = new SimulationManager({
     engines: new Map<SimulationEngineName, SimulationEngine>(engines.map((e) => [e.name, e])),
     runsDir: resolve(dataDir, 'runs'),

@@ -24,6 +24,7 @@ export { createOpenfastEngine, type OpenfastEngineOptions } from './engines/open
 export { parseOpenfastProgress } from './engines/openfast-progress.js'
 export { estimateOutputBytes, type OutputShape } from './engines/output-estimate.js'
 export { createRotorModelEngine } from './engines/rotor-model-engine.js'
+export { detectSandbox, type Sandbox, type SandboxOptions } from './engines/sandbox.js'
 export { DispatchError, type DispatchErrorCode, isDispatchError } from './errors.js'
 export { summarizeOutFile } from './postprocess.js'
 export type { DispatchApp } from './routes/context.js'

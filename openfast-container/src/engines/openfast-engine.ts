@@ -7,6 +7,7 @@ import { resolveInside } from '../paths.js'
 import { type EngineResult, type EngineRun, RESULT_FILES, type SimulationEngine } from './engine.js'
 import { parseOpenfastProgress } from './openfast-progress.js'
 import { runProcess } from './process-runner.js'
+import { checkExecutable, type Sandbox, WRAPPER_EXEC_FAILED } from './sandbox.js'
 
 export interface OpenfastEngineOptions {
   /** Executable name on PATH or absolute path; started with an argument list, never through a shell. */
@@ -19,6 +20,8 @@ export interface OpenfastEngineOptions {
   readonly killGraceMs: number
   /** A run whose `.out` grows past this is stopped (DISPATCH_OUTPUT_TOO_LARGE); default: no limit. */
   readonly maxOutputBytes?: number
+  /** Least privilege (`detectSandbox`): the command prefix that isolates the network and sets resource limits. */
+  readonly sandbox?: Sandbox
 }
 
 /** How often the size of a running OpenFAST's `.out` is checked. */
@@ -64,10 +67,13 @@ export function createOpenfastEngine(o: OpenfastEngineOptions): SimulationEngine
       await mkdir(resultsDir, { recursive: true })
       // Status lines can be split across chunks; keep a short rolling window to parse.
       let window = ''
+      const [command, ...args] = [...(o.sandbox?.prefix ?? []), o.executable, deck.entryPath]
+      if (o.sandbox && o.sandbox.prefix.length > 0) await checkExecutable(o.executable)
       await runProcess({
         label: 'openfast',
+        // Its own working folder (the run's deck), no shell, its own process group, and the sandbox's prefix.
         start: () =>
-          spawn(o.executable, [deck.entryPath], {
+          spawn(command!, args, {
             cwd: deck.deckDir,
             shell: false,
             detached: true,
@@ -77,6 +83,7 @@ export function createOpenfastEngine(o: OpenfastEngineOptions): SimulationEngine
         killGraceMs: o.killGraceMs,
         signal: job.signal,
         monitor: outputLimit(`${deck.rootName}.out`, o.maxOutputBytes),
+        ...(o.sandbox && o.sandbox.prefix.length > 0 ? { notFoundExitCodes: WRAPPER_EXEC_FAILED } : {}),
         logFile: resolveInside(resultsDir, RESULT_FILES.log),
         onOutput: (text) => {
           window = (window + text).slice(-512)

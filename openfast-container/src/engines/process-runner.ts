@@ -15,6 +15,8 @@ export interface ProcessRunOptions {
   /** stdout and stderr are appended here (server-generated name inside the run folder). */
   readonly logFile: string
   readonly onOutput?: (text: string) => void
+  /** Exit codes meaning the program could not be found or executed (a wrapper's 126/127): DISPATCH_ENGINE_NOT_FOUND. */
+  readonly notFoundExitCodes?: readonly number[]
   /** Checked every `intervalMs` while the child runs; an error it returns stops the run (SIGTERM, then SIGKILL) with it. */
   readonly monitor?: { readonly intervalMs: number; check(): Promise<DispatchError | undefined> }
 }
@@ -112,6 +114,10 @@ export function runProcess(o: ProcessRunOptions): Promise<void> {
           reject(new DispatchError('DISPATCH_CANCELED', `${o.label} run canceled`))
         } else if (code === 0) {
           resolve()
+        } else if (code !== null && o.notFoundExitCodes?.includes(code)) {
+          reject(
+            new DispatchError('DISPATCH_ENGINE_NOT_FOUND', `${o.label} could not be started (exit ${code}): ${failureReason(head, tail)}`),
+          )
         } else {
           const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`
           reject(new DispatchError('DISPATCH_ENGINE_FAILED', `${o.label} ${how}: ${failureReason(head, tail)}`))
