@@ -58,6 +58,11 @@ class EdgeAgent implements Agent {
   readonly config: Readonly<AgentConfig>
   readonly mqtt: MqttConnection
   private readonly log: Logger
+  /**
+   * The logger components derive theirs from. pino does not replace a binding in a child, it repeats it: a
+   * `component` child of `this.log` would print `"component"` twice, so children come from this one.
+   */
+  private readonly baseLog: Logger
   private readonly counters = newCounters()
   private readonly lastError = new LastError()
   private readonly acceptedListeners = new Set<(stream: StreamName, record: unknown, seq: number) => void>()
@@ -78,7 +83,8 @@ class EdgeAgent implements Agent {
     private readonly deps: AgentDeps,
   ) {
     this.config = config
-    this.log = (deps.logger ?? createAgentLogger(config.logLevel, config.deviceId)).child({ component: 'agent' })
+    this.baseLog = deps.logger ?? createAgentLogger(config.logLevel, config.deviceId)
+    this.log = this.baseLog.child({ component: 'agent' })
     this.residency = createResidencyAdmission(config, this.log)
     if (config.kind === 'vehicle') this.positionFilter = new PositionFilter(config.vehicle ?? { distanceFilterM: 30, minIntervalS: 0 })
     // A record must fit in a message on its own, uncompressed: anything larger could never be sent.
@@ -98,7 +104,7 @@ class EdgeAgent implements Agent {
       ...(b.tls ? { tls: loadTlsMaterial(b.tls) } : {}),
       reconnect: config.reconnect,
       will: () => this.will(),
-      logger: this.log.child({ component: 'mqtt' }),
+      logger: this.baseLog.child({ component: 'mqtt' }),
       onError: (err) => this.lastError.record(err),
     })
   }
@@ -146,7 +152,7 @@ class EdgeAgent implements Agent {
       committer: this.committer,
       session: this.mqtt,
       counters: this.counters,
-      logger: this.log.child({ component: 'publisher' }),
+      logger: this.baseLog.child({ component: 'publisher' }),
       onError: (err) => this.lastError.record(err),
     })
     if (c.outbox.maxAgeS) {
@@ -177,7 +183,8 @@ class EdgeAgent implements Agent {
   private host(): AgentHost {
     return {
       config: this.config,
-      logger: this.log,
+      // Extensions add their own `component`.
+      logger: this.baseLog,
       mqtt: this.mqtt,
       dataDir: this.config.dataDir,
       ...(this.deps.env ? { env: this.deps.env } : {}),

@@ -62,7 +62,8 @@ export class JobsClient {
 
   constructor(private readonly options: JobsClientOptions) {
     this.topics = jobsTopics(options.thingName)
-    this.log = options.logger.child({ component: 'jobs-client', thingName: options.thingName })
+    // The jobs extension's logger already carries `component: 'jobs'`; pino would repeat a second one.
+    this.log = options.logger.child({ thingName: options.thingName })
   }
 
   async start(): Promise<void> {
