@@ -10,7 +10,7 @@ import { createKmsJobSigner } from '../jobs/signing/kms-job-signer.js'
 import { createInfluxTimeSeriesStore } from '../sinks/time-series/influx-time-series-store.js'
 import { createTimestreamTurbineSeries } from '../sinks/time-series/timestream-turbine-series.js'
 import { createTurbineSeries } from '../sinks/time-series/turbine-series.js'
-import { createDispatchClient } from '../twin/dispatch-client.js'
+import { dispatchClientFromConfig } from '../twin/dispatch-client.js'
 import { twinJobsFrom } from '../twin/jobs-adapter.js'
 import { createSnsNotifier } from '../twin/notifier.js'
 import { createObjectDecisionLog } from '../twin/object-decision-log.js'
@@ -112,13 +112,7 @@ export function buildTwinDetector(
     return new TwinLoop({
       config: twin,
       series,
-      runner: createDispatchClient({
-        baseUrl: config.DISPATCH_URL,
-        token,
-        maxConcurrent: twin.dispatch.maxConcurrent,
-        pollIntervalMs: twin.dispatch.pollIntervalMs,
-        runTimeoutMs: twin.dispatch.runTimeoutMs,
-      }),
+      runner: dispatchClientFromConfig(twin.dispatch, { baseUrl: config.DISPATCH_URL, token, log: logger }),
       jobs: twinJobsFrom(
         jobs,
         config.JOB_SIGNING_KEY_ARN

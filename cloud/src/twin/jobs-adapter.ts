@@ -29,6 +29,13 @@ export interface TwinJobSigning {
  * is signed, bound to its job id, its target things and an expiry, before it is created.
  */
 export function twinJobsFrom(service: JobsService, signing?: TwinJobSigning): TwinJobs {
+  const execution: NonNullable<TwinJobs['execution']> = async (jobId, thingName) => {
+    const job = await service.describeJob(jobId)
+    if (!job) return { status: 'UNKNOWN' }
+    const found = job.executions?.find((e) => e.thingName === thingName)
+    if (found) return { status: found.status, ...(found.statusDetails ? { statusDetails: { ...found.statusDetails } } : {}) }
+    return { status: job.targets.length === 1 && job.targets[0] === thingName ? statusFromCounts(job) : 'UNKNOWN' }
+  }
   return {
     async createJob(job: ControllerUpdateJob) {
       const unsigned = job.document as unknown as Record<string, unknown>
@@ -62,12 +69,9 @@ export function twinJobsFrom(service: JobsService, signing?: TwinJobSigning): Tw
         inProgressTimeoutInMinutes: job.inProgressTimeoutMinutes,
       })
     },
+    execution,
     async executionStatus(jobId: string, thingName: string): Promise<TwinJobExecutionStatus> {
-      const job = await service.describeJob(jobId)
-      if (!job) return 'UNKNOWN'
-      const execution = job.executions?.find((e) => e.thingName === thingName)
-      if (execution) return execution.status
-      return job.targets.length === 1 && job.targets[0] === thingName ? statusFromCounts(job) : 'UNKNOWN'
+      return (await execution(jobId, thingName)).status
     },
   }
 }

@@ -89,6 +89,12 @@ export class TwinLoop {
         outcomes.push({ deviceId, stats })
         continue
       }
+      const inFlight = await this.updateInFlight(deviceId)
+      if (inFlight) {
+        log.info({ deviceId, jobId: inFlight }, 'anomaly while an update is in flight; not investigated until its job ends')
+        outcomes.push({ deviceId, stats })
+        continue
+      }
       const message = findings.map((f) => f.message).join('; ')
       log.info({ deviceId, findings: findings.map((f) => f.kind) }, `anomaly: ${message}`)
       await this.notify({ subject: `edgetwin: anomaly on ${deviceId}`, deviceId, kind: 'anomaly', message, details: { stats } })
@@ -110,6 +116,16 @@ export class TwinLoop {
       (r) => isInvestigation(r) && r.decision.action !== 'defer',
     )
     return last !== undefined && Date.parse(last.createdAt) + cooldownMs > now.getTime()
+  }
+
+  /**
+   * The job of an update sent to this turbine whose outcome is not yet recorded (the outcomes of ended jobs are
+   * recorded at the start of every tick): no second change is proposed while one is being applied and judged.
+   */
+  private async updateInFlight(deviceId: string): Promise<string | undefined> {
+    const recent = await this.deps.provenance.list({ deviceId, limit: COOLDOWN_LOOKBACK })
+    const ended = new Set(recent.flatMap((r) => (r.outcome ? [r.outcome.jobId] : [])))
+    return recent.find((r) => r.jobId !== null && r.decision.action === 'update' && !r.outcome && !ended.has(r.jobId))?.jobId ?? undefined
   }
 
   /** What the twin believes is in force: the defaults, then every update whose execution on this turbine succeeded. */
