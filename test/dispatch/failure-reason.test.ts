@@ -1,20 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DispatchApp } from '@edgetwin/openfast-container'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AUTH, tempDir, testApp, waitForFinish, writeFakeOpenfast } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { executeAndWait, perTestApp, testApp, writeFakeOpenfast } from './support.js'
 
-let dir: string
-let cleanup: () => Promise<void>
-let app: DispatchApp | undefined
-beforeEach(async () => {
-  ;({ dir, cleanup } = await tempDir())
-})
-afterEach(async () => {
-  await app?.close()
-  app = undefined
-  await cleanup()
-})
+const t = perTestApp()
 
 /** What OpenFAST v4.1.2 printed when the deck lacked its performance table, then a gfortran backtrace of ~6 kB. */
 const OPENFAST_OUTPUT = [
@@ -37,16 +26,10 @@ const OPENFAST_OUTPUT = [
 
 describe('the error of a failed run states the reason, not the last characters of a backtrace', () => {
   it('keeps OpenFAST’s error lines in GET /status', async () => {
-    await writeFile(join(dir, 'output.txt'), OPENFAST_OUTPUT)
-    const exe = await writeFakeOpenfast(dir, `cat '${join(dir, 'output.txt')}'\nexit 1`)
-    app = await testApp(join(dir, 'data'), {}, exe)
-    const run = await app.inject({
-      method: 'PUT',
-      url: '/execute',
-      headers: AUTH,
-      payload: { engine: 'openfast', windSpeedMps: 9, durationS: 60 },
-    })
-    const status = await waitForFinish(app, run.json().id)
+    await writeFile(join(t.dir, 'output.txt'), OPENFAST_OUTPUT)
+    const exe = await writeFakeOpenfast(t.dir, `cat '${join(t.dir, 'output.txt')}'\nexit 1`)
+    t.app = await testApp(join(t.dir, 'data'), {}, exe)
+    const { status } = await executeAndWait(t.app, { engine: 'openfast', windSpeedMps: 9, durationS: 60 })
     expect(status.state).toBe('FAILED')
     expect(status.error).toContain('exited with code 1')
     expect(status.error).toContain('Cannot open file "deck/Cp_Ct_Cq.NREL5MW.txt"')
@@ -57,15 +40,9 @@ describe('the error of a failed run states the reason, not the last characters o
   })
 
   it('keeps a rotor-model child’s error line, not its stack frames', async () => {
-    app = await testApp(join(dir, 'data'))
+    t.app = await testApp(join(t.dir, 'data'))
     // Passes the schema (1 s ≤ durationS) but not the model's own check of the output step against the solver step.
-    const run = await app.inject({
-      method: 'PUT',
-      url: '/execute',
-      headers: AUTH,
-      payload: { engine: 'rotor-model', windSpeedMps: 9, durationS: 2, outputDtS: 0.001 },
-    })
-    const status = await waitForFinish(app, run.json().id)
+    const { status } = await executeAndWait(t.app, { engine: 'rotor-model', windSpeedMps: 9, durationS: 2, outputDtS: 0.001 })
     expect(status.state).toBe('FAILED')
     expect(status.error).toMatch(
       /rotor-model exited with code 1: ModelError: outputDtS must be a finite number in \[0\.01, 60\], got 0\.001/,

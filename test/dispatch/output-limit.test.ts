@@ -1,27 +1,17 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type DispatchApp, estimateOutputBytes } from '@edgetwin/openfast-container'
+import { estimateOutputBytes } from '@edgetwin/openfast-container'
 import { OUTPUT_CHANNELS } from '@edgetwin/turbine-model'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AUTH, tempDir, testApp, waitForFinish, writeFakeOpenfast } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { AUTH, perTestApp, testApp, waitForFinish, writeFakeOpenfast } from './support.js'
 
-let dir: string
-let cleanup: () => Promise<void>
-let app: DispatchApp | undefined
-beforeEach(async () => {
-  ;({ dir, cleanup } = await tempDir())
-})
-afterEach(async () => {
-  await app?.close()
-  app = undefined
-  await cleanup()
-})
+const t = perTestApp()
 
-const execute = (body: object) => app!.inject({ method: 'PUT', url: '/execute', headers: AUTH, payload: body })
+const execute = (body: object) => t.app!.inject({ method: 'PUT', url: '/execute', headers: AUTH, payload: body })
 
 describe('output size limit (limits.maxOutputBytes)', () => {
   it('refuses at submit time the request of the issue (3000 s at 0.001 s: ~300 MB) with either engine, naming the fix', async () => {
-    app = await testApp(join(dir, 'data'))
+    t.app = await testApp(join(t.dir, 'data'))
     for (const engine of ['rotor-model', 'openfast']) {
       const res = await execute({ engine, windSpeedMps: 9, durationS: 3000, dtS: 0.001, outputDtS: 0.001 })
       expect([engine, res.statusCode, res.json().code]).toEqual([engine, 400, 'DISPATCH_OUTPUT_TOO_LARGE'])
@@ -31,11 +21,11 @@ describe('output size limit (limits.maxOutputBytes)', () => {
   })
 
   it('estimates the rotor model’s .out size within a few percent of what it writes', async () => {
-    app = await testApp(join(dir, 'data'))
+    t.app = await testApp(join(t.dir, 'data'))
     const request = { engine: 'rotor-model' as const, windSpeedMps: 11, durationS: 120, outputDtS: 0.02 }
     const run = await execute(request)
-    expect(await waitForFinish(app, run.json().id)).toMatchObject({ state: 'SUCCEEDED' })
-    const { size } = await stat(join(dir, 'data', 'runs', run.json().id, 'results', 'simulation.out'))
+    expect(await waitForFinish(t.app, run.json().id)).toMatchObject({ state: 'SUCCEEDED' })
+    const { size } = await stat(join(t.dir, 'data', 'runs', run.json().id, 'results', 'simulation.out'))
     const estimate = estimateOutputBytes(request, { channels: OUTPUT_CHANNELS.length, dtS: 0.01 })!
     expect(size / estimate).toBeGreaterThan(0.95)
     expect(size / estimate).toBeLessThan(1.05)
@@ -43,15 +33,15 @@ describe('output size limit (limits.maxOutputBytes)', () => {
 
   it('stops an OpenFAST run whose .out grows past the limit and says why', async () => {
     // Writes 64 kB blocks to <RootName>.out until it is stopped.
-    const exe = await writeFakeOpenfast(dir, `out="\${1%.fst}.out"\nwhile true; do head -c 65536 /dev/zero >> "$out"; sleep 0.01; done`)
-    app = await testApp(join(dir, 'data'), { limits: { maxOutputBytes: 1024 * 1024 } }, exe)
+    const exe = await writeFakeOpenfast(t.dir, `out="\${1%.fst}.out"\nwhile true; do head -c 65536 /dev/zero >> "$out"; sleep 0.01; done`)
+    t.app = await testApp(join(t.dir, 'data'), { limits: { maxOutputBytes: 1024 * 1024 } }, exe)
     // A small request (61 rows) that the executable does not honour.
     const run = await execute({ engine: 'openfast', windSpeedMps: 9, durationS: 60, outputDtS: 1 })
     expect(run.statusCode).toBe(202)
-    const status = await waitForFinish(app, run.json().id, 60_000)
+    const status = await waitForFinish(t.app, run.json().id, 60_000)
     expect(status.state).toBe('FAILED')
     expect(status.error).toBe('openfast wrote more than limits.maxOutputBytes 1048576 to its .out file and was stopped')
-    const out = join(dir, 'data', 'runs', run.json().id, 'deck', 'NREL-5MW.out')
+    const out = join(t.dir, 'data', 'runs', run.json().id, 'deck', 'NREL-5MW.out')
     const stopped = (await stat(out)).size
     await new Promise((r) => setTimeout(r, 300))
     expect((await stat(out)).size).toBe(stopped)

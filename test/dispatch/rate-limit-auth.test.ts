@@ -1,25 +1,15 @@
 import { join } from 'node:path'
-import { buildApp, type DispatchApp } from '@edgetwin/openfast-container'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AUTH, silentLog, TOKEN, tempDir, testApp, testConfig } from './support.js'
+import { buildApp } from '@edgetwin/openfast-container'
+import { describe, expect, it } from 'vitest'
+import { AUTH, perTestApp, silentLog, TOKEN, testApp, testConfig } from './support.js'
 
-let dir: string
-let cleanup: () => Promise<void>
-let app: DispatchApp | undefined
-beforeEach(async () => {
-  ;({ dir, cleanup } = await tempDir())
-})
-afterEach(async () => {
-  await app?.close()
-  app = undefined
-  await cleanup()
-})
+const t = perTestApp()
 
-const get = (url: string, headers: Record<string, string> = {}) => app!.inject({ method: 'GET', url, headers })
+const get = (url: string, headers: Record<string, string> = {}) => t.app!.inject({ method: 'GET', url, headers })
 
 describe('rate limiting', () => {
   it('counts requests without a token, with a wrong one and to unknown routes', async () => {
-    app = await testApp(join(dir, 'data'), { limits: { rateLimitPerMinute: 6 } })
+    t.app = await testApp(join(t.dir, 'data'), { limits: { rateLimitPerMinute: 6 } })
     const codes = [
       (await get('/status')).statusCode,
       (await get('/status')).statusCode,
@@ -34,7 +24,7 @@ describe('rate limiting', () => {
   })
 
   it('never limits /healthz, and /healthz does not use up the budget', async () => {
-    app = await testApp(join(dir, 'data'), { limits: { rateLimitPerMinute: 3 } })
+    t.app = await testApp(join(t.dir, 'data'), { limits: { rateLimitPerMinute: 3 } })
     for (let i = 0; i < 3; i++) expect((await get('/status', AUTH)).statusCode).toBe(200)
     expect((await get('/status', AUTH)).statusCode).toBe(429)
     const health = new Set<number>()
@@ -43,7 +33,7 @@ describe('rate limiting', () => {
   })
 
   it('states the real window and the retry time, as Retry-After does', async () => {
-    app = await testApp(join(dir, 'data'), { limits: { rateLimitPerMinute: 1 } })
+    t.app = await testApp(join(t.dir, 'data'), { limits: { rateLimitPerMinute: 1 } })
     await get('/status', AUTH)
     const res = await get('/status', AUTH)
     expect(res.statusCode).toBe(429)
@@ -59,7 +49,7 @@ describe('rate limiting', () => {
 
 describe('bearer tokens', () => {
   it('accepts the scheme name in any case (RFC 7235 §2.1)', async () => {
-    app = await testApp(join(dir, 'data'))
+    t.app = await testApp(join(t.dir, 'data'))
     for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
       expect([scheme, (await get('/status', { authorization: `${scheme} ${TOKEN}` })).statusCode]).toEqual([scheme, 200])
     }
@@ -67,7 +57,7 @@ describe('bearer tokens', () => {
   })
 
   it('refuses to start with a token under 32 bytes of entropy, naming the variable and never the token', async () => {
-    const config = testConfig(join(dir, 'data'))
+    const config = testConfig(join(t.dir, 'data'))
     const weak = [
       'Q',
       'test-token-0123456789abcdef',

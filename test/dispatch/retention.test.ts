@@ -1,39 +1,21 @@
 import { existsSync } from 'node:fs'
 import { mkdir, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DispatchApp } from '@edgetwin/openfast-container'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AUTH, tempDir, testApp, waitForFinish } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { AUTH, executeAndWait, perTestApp, testApp } from './support.js'
 
-let dir: string
-let cleanup: () => Promise<void>
-let app: DispatchApp | undefined
-beforeEach(async () => {
-  ;({ dir, cleanup } = await tempDir())
-})
-afterEach(async () => {
-  await app?.close()
-  app = undefined
-  await cleanup()
-})
+const t = perTestApp()
 
 const HOUR_MS = 3_600_000
 
 describe('retention of finished runs', () => {
   it('deletes runs finished more than runsMaxAgeS ago and folders an earlier process left, keeps younger runs', async () => {
     let nowMs = Date.parse('2026-11-30T12:00:00Z')
-    const data = join(dir, 'data')
-    app = await testApp(data, { retention: { runsMaxAgeS: 3600, sweepIntervalS: 1 } }, undefined, { now: () => new Date(nowMs) })
+    const data = join(t.dir, 'data')
+    t.app = await testApp(data, { retention: { runsMaxAgeS: 3600, sweepIntervalS: 1 } }, undefined, { now: () => new Date(nowMs) })
     const start = async () => {
-      const res = await app!.inject({
-        method: 'PUT',
-        url: '/execute',
-        headers: AUTH,
-        payload: { engine: 'rotor-model', windSpeedMps: 8, durationS: 2 },
-      })
-      expect(res.statusCode).toBe(202)
-      const id = res.json().id as string
-      expect(await waitForFinish(app!, id)).toMatchObject({ state: 'SUCCEEDED' })
+      const { id, status } = await executeAndWait(t.app!, { engine: 'rotor-model', windSpeedMps: 8, durationS: 2 })
+      expect(status).toMatchObject({ state: 'SUCCEEDED' })
       return id
     }
     const old = await start()
@@ -46,13 +28,13 @@ describe('retention of finished runs', () => {
 
     nowMs += 40 * 60_000 // old finished 90 min ago, young 40 min ago
     for (;;) {
-      const res = await app.inject({ method: 'GET', url: `/status?id=${old}`, headers: AUTH })
+      const res = await t.app.inject({ method: 'GET', url: `/status?id=${old}`, headers: AUTH })
       if (res.statusCode === 404) break
       await new Promise((r) => setTimeout(r, 100))
     }
     expect(existsSync(join(data, 'runs', old))).toBe(false)
     expect(existsSync(orphan)).toBe(false)
-    expect((await app.inject({ method: 'GET', url: `/status?id=${young}`, headers: AUTH })).json()).toMatchObject({ state: 'SUCCEEDED' })
+    expect((await t.app.inject({ method: 'GET', url: `/status?id=${young}`, headers: AUTH })).json()).toMatchObject({ state: 'SUCCEEDED' })
     expect(existsSync(join(data, 'runs', young, 'results', 'simulation.out'))).toBe(true)
   })
 })

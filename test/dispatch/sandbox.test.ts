@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import type { DispatchApp } from '@edgetwin/openfast-container'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AUTH, tempDir, testApp, waitForFinish, writeFakeOpenfast, writeOutFixture } from './support.js'
+import { executeAndWait, tempDir, testApp, writeFakeOpenfast, writeOutFixture } from './support.js'
 
 let dir: string
 let cleanup: () => Promise<void>
@@ -49,13 +49,7 @@ async function runOnce(network: 'isolate' | 'off'): Promise<{ net: string; limit
     { openfast: { sandbox: { network } }, limits: { maxOutputBytes: 64 * 1024 * 1024 } },
     await probingOpenfast(),
   )
-  const res = await app.inject({
-    method: 'PUT',
-    url: '/execute',
-    headers: AUTH,
-    payload: { engine: 'openfast', windSpeedMps: 9, durationS: 5 },
-  })
-  expect(await waitForFinish(app, res.json().id)).toMatchObject({ state: 'SUCCEEDED' })
+  expect((await executeAndWait(app, { engine: 'openfast', windSpeedMps: 9, durationS: 5 })).status).toMatchObject({ state: 'SUCCEEDED' })
   return { net: await readFile(join(dir, 'net.txt'), 'utf8'), limits: await readFile(join(dir, 'limits.txt'), 'utf8') }
 }
 
@@ -84,13 +78,7 @@ describe('a missing executable behind the sandbox wrapper', () => {
   it('is reported as an executable that could not be started, by path or by name', async () => {
     for (const executable of [join(dir, 'no-such-openfast'), 'no-such-openfast-on-path']) {
       app = await testApp(join(dir, 'data'), {}, executable)
-      const res = await app.inject({
-        method: 'PUT',
-        url: '/execute',
-        headers: AUTH,
-        payload: { engine: 'openfast', windSpeedMps: 9, durationS: 5 },
-      })
-      const status = await waitForFinish(app, res.json().id)
+      const { status } = await executeAndWait(app, { engine: 'openfast', windSpeedMps: 9, durationS: 5 })
       expect([executable, status.state, status.error]).toEqual([
         executable,
         'FAILED',

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { buildApp, type DispatchApp, type DispatchDeps, parseDispatchConfig } from '@edgetwin/openfast-container'
 import { formatOutFile, runSimulation } from '@edgetwin/turbine-model'
 import pino from 'pino'
+import { afterEach, beforeEach } from 'vitest'
 
 /** 32 random bytes, hex (the server refuses tokens under 256 bits). */
 export const TOKEN = 'c0f6e1b27d9a4e58b3f1a6d0e9c47b2a5f8d1e3c6b9a0f7e2d4c8b1a3e5f7d9c'
@@ -63,6 +64,35 @@ export async function testApp(
   deps: Partial<DispatchDeps> = {},
 ): Promise<DispatchApp> {
   return buildApp(testConfig(dataDir, overrides, openfastExecutable), { bearerTokens: [TOKEN], log: silentLog, ...deps })
+}
+
+/**
+ * A fresh temporary folder per test (`t.dir`) and the app the test builds (`t.app`), closed and removed after it.
+ * Call at the top of a test file.
+ */
+export function perTestApp(): { dir: string; app: DispatchApp | undefined } {
+  const t: { dir: string; app: DispatchApp | undefined } = { dir: '', app: undefined }
+  let cleanup: (() => Promise<void>) | undefined
+  beforeEach(async () => {
+    ;({ dir: t.dir, cleanup } = await tempDir())
+  })
+  afterEach(async () => {
+    await t.app?.close()
+    t.app = undefined
+    await cleanup?.()
+  })
+  return t
+}
+
+/** `PUT /execute` with `body`, then waits for the run to finish; returns its id and final status. */
+export async function executeAndWait(
+  app: DispatchApp,
+  body: object,
+): Promise<{ id: string; status: Awaited<ReturnType<typeof waitForFinish>> }> {
+  const res = await app.inject({ method: 'PUT', url: '/execute', headers: AUTH, payload: body })
+  if (res.statusCode !== 202) throw new Error(`PUT /execute answered ${res.statusCode}: ${res.body}`)
+  const id = res.json().id as string
+  return { id, status: await waitForFinish(app, id) }
 }
 
 /** Polls `GET /status?id=` until the run leaves QUEUED/RUNNING. */
