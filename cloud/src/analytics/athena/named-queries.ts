@@ -14,15 +14,21 @@ export interface AthenaNamedQuery {
 export interface AthenaQueryOptions {
   /** Glue database. @default 'edgetwin_fleet' */
   readonly database?: string
-  /** Table the Glue crawler made over the Firehose archive of position events. @default 'position_events' */
+  /** The declared table of raw position events (EventBridge events, as Firehose archives them). @default 'position_events' */
   readonly archiveTable?: string
-  /** Table the Glue crawler made over the enriched objects. @default 'enriched' */
+  /** The declared table of enriched objects. @default 'enriched' */
   readonly enrichedTable?: string
-  /** @default 12.5 */
-  readonly dailyFee?: number
   /** Time zone of the charging-day variants. @default 'Europe/London' */
   readonly chargingTimeZone?: string
 }
+
+/**
+ * The execution parameters each query takes, in order (Athena `StartQueryExecution` `ExecutionParameters`, one
+ * SQL literal per `?`): the first and last day of the range, inclusive, as `'YYYY-MM-DD'`, and for the days-in-zone
+ * queries the daily fee.
+ */
+export const DAYS_IN_ZONE_PARAMETERS = ['fromDay', 'toDay', 'dailyFee'] as const
+export const REPLACEMENT_PARAMETERS = ['fromDay', 'toDay'] as const
 
 const IDENT = /^[a-z_][a-z0-9_]{0,127}$/
 
@@ -33,46 +39,80 @@ function ident(name: string, what: string): string {
 }
 
 /**
- * The reference architecture's Athena views and queries for `zone`, ready to deploy as named queries.
- * The Glue crawler lower-cases JSON keys: the archive rows are EventBridge events (`detail.deviceid`,
- * `detail.sampletime`, `detail.position`), the enriched rows are flat (`deviceid`, `sampletime`, `position`,
- * `meetsemissionstandards`, `mileage`, `purchasedate`). Arrays are 1-based in Athena: position[1] is longitude.
- * The `-utc` queries count `DATE(sampletime)` as the reference does; the `-charging-day` ones count the day in
- * the charging time zone, which is what TfL charges and what `edgetwin fleet report` computes.
+ * The reference architecture's Athena views and queries for `zone`, ready to deploy as named queries, answering
+ * exactly what the local reports answer (`daysInZoneReport`, `replacementReport` in ../reports.ts) for the same
+ * range: only days from `fromDay` to `toDay` count; every vehicle in the data has a days-in-zone row, 0 included; a
+ * vehicle's purchase date is its earliest, its mileage the highest in the range; age is counted to the day after
+ * the range (whole years, then the fraction of the next year), at least 1/365 so a vehicle bought that day divides
+ * by no zero. Arrays are 1-based in Athena: position[1] is longitude. The `-utc` queries count UTC dates (the
+ * reference's `DATE(sampletime)`); the `-charging-day` ones the day in the charging time zone, which TfL charges.
  */
 export function athenaNamedQueries(zone: Zone, options: AthenaQueryOptions = {}): AthenaNamedQuery[] {
   const db = ident(options.database ?? 'edgetwin_fleet', 'database')
   const archive = ident(options.archiveTable ?? 'position_events', 'archive table')
   const enriched = ident(options.enrichedTable ?? 'enriched', 'enriched table')
-  const fee = options.dailyFee ?? 12.5
-  if (!Number.isFinite(fee) || fee < 0) throw new FleetError('CLOUD_REPORT_INVALID', `daily fee must be ≥ 0, got ${fee}`)
   const tz = options.chargingTimeZone ?? 'Europe/London'
   if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(tz)) throw new FleetError('CLOUD_REPORT_INVALID', `time zone '${tz}' is not an IANA name`)
   const z = ident(zone.id.toLowerCase().replace(/[^a-z0-9_]/g, '_'), 'zone id')
   const geometry = athenaGeometry(zone)
   const archiveView = `${z}_archive_positions`
   const enrichedView = `${z}_enriched_positions`
-  const localDay = `DATE(sampletime AT TIME ZONE '${tz}')`
+  const dayIn = (zoneName: string) => `DATE(sampletime AT TIME ZONE '${zoneName}')`
 
-  const daysInZone = (day: string) => `SELECT deviceid,
-       COUNT(DISTINCT ${day}) AS days_in_zone,
-       COUNT(DISTINCT ${day}) * ${fee} AS charges
-FROM "${db}"."${archiveView}"
-WHERE insidezone
-GROUP BY deviceid
-ORDER BY days_in_zone DESC, deviceid`
+  const daysInZone = (day: string) => `WITH params AS (
+  SELECT CAST(? AS date) AS from_day, CAST(? AS date) AS to_day, CAST(? AS decimal(10, 2)) AS daily_fee
+),
+days AS (
+  SELECT deviceid, insidezone, ${day} AS day FROM "${db}"."${archiveView}"
+)
+SELECT d.deviceid,
+       COUNT(DISTINCT CASE WHEN d.insidezone AND d.day BETWEEN p.from_day AND p.to_day THEN d.day END) AS days_in_zone,
+       COUNT(DISTINCT CASE WHEN d.insidezone AND d.day BETWEEN p.from_day AND p.to_day THEN d.day END) * p.daily_fee AS charges
+FROM days d CROSS JOIN params p
+GROUP BY d.deviceid, p.daily_fee
+ORDER BY days_in_zone DESC, d.deviceid`
 
-  const replacement = (day: string) => `SELECT deviceid,
+  const replacement = (day: string) => `WITH params AS (
+  SELECT CAST(? AS date) AS from_day, CAST(? AS date) AS to_day
+),
+in_range AS (
+  SELECT e.deviceid, CAST(e.purchasedate AS date) AS purchasedate, e.mileage, e.insidezone, ${day.replace('sampletime', 'e.sampletime')} AS day
+  FROM "${db}"."${enrichedView}" e CROSS JOIN params p
+  WHERE e.meetsemissionstandards = false AND e.purchasedate IS NOT NULL AND e.mileage IS NOT NULL
+    AND ${day.replace('sampletime', 'e.sampletime')} BETWEEN p.from_day AND p.to_day
+),
+vehicles AS (
+  SELECT i.deviceid, MIN(i.purchasedate) AS purchasedate, MAX(i.mileage) AS mileage,
+         COUNT(DISTINCT CASE WHEN i.insidezone THEN i.day END) AS days_in_zone,
+         date_add('day', 1, MAX(p.to_day)) AS as_of
+  FROM in_range i CROSS JOIN params p
+  GROUP BY i.deviceid
+),
+anniversaries AS (
+  SELECT v.*, date_add('year', date_diff('year', v.purchasedate, v.as_of), v.purchasedate) AS last_anniversary,
+         date_diff('year', v.purchasedate, v.as_of) AS whole_years
+  FROM vehicles v
+),
+ages AS (
+  SELECT a.*,
+         GREATEST(
+           a.whole_years + CAST(date_diff('day', a.last_anniversary, a.as_of) AS double)
+             / date_diff('day', a.last_anniversary, date_add('year', 1, a.last_anniversary)),
+           1E0 / 365
+         ) AS age_exact
+  FROM anniversaries a
+)
+SELECT deviceid,
        purchasedate,
-       MAX(mileage) AS mileage,
-       date_diff('day', DATE(purchasedate), current_date) / 365.25 AS age_years,
-       COUNT(DISTINCT CASE WHEN insidezone THEN ${day} END) AS days_in_zone,
-       MAX(mileage) / (date_diff('day', DATE(purchasedate), current_date) / 365.25) AS mileage_per_year
-FROM "${db}"."${enrichedView}"
-WHERE meetsemissionstandards = false
-GROUP BY deviceid, purchasedate
-ORDER BY mileage_per_year DESC`
+       mileage,
+       round(age_exact, 2) AS age_years,
+       days_in_zone,
+       round(mileage / age_exact) AS mileage_per_year
+FROM ages
+ORDER BY mileage_per_year DESC, deviceid`
 
+  // 1E0 is a DOUBLE literal in Trino; 1.0 would be a DECIMAL(2,1), and 1.0 / 365 a DECIMAL rounded to 0.0.
+  const ranged = (params: readonly string[]) => ` Execution parameters: ${params.join(', ')}.`
   return [
     {
       name: `${z}-archive-view`,
@@ -101,23 +141,23 @@ FROM "${db}"."${enriched}"`,
     },
     {
       name: `${z}-days-in-zone-utc`,
-      description: `Days inside ${zone.id} per vehicle and charges at ${fee}/day, counting UTC dates (as the reference architecture)`,
-      queryString: daysInZone('DATE(sampletime)'),
+      description: `Days inside ${zone.id} per vehicle and charges at a daily fee, counting UTC dates.${ranged(DAYS_IN_ZONE_PARAMETERS)}`,
+      queryString: daysInZone(dayIn('UTC')),
     },
     {
       name: `${z}-days-in-zone-charging-day`,
-      description: `Days inside ${zone.id} per vehicle and charges at ${fee}/day, counting ${tz} charging days`,
-      queryString: daysInZone(localDay),
+      description: `Days inside ${zone.id} per vehicle and charges at a daily fee, counting ${tz} charging days.${ranged(DAYS_IN_ZONE_PARAMETERS)}`,
+      queryString: daysInZone(dayIn(tz)),
     },
     {
       name: `${z}-replacement-utc`,
-      description: `Vehicles missing the emission standards, by mileage per year; days in ${zone.id} as UTC dates`,
-      queryString: replacement('DATE(sampletime)'),
+      description: `Vehicles missing the emission standards, by mileage per year; days in ${zone.id} as UTC dates.${ranged(REPLACEMENT_PARAMETERS)}`,
+      queryString: replacement(dayIn('UTC')),
     },
     {
       name: `${z}-replacement-charging-day`,
-      description: `Vehicles missing the emission standards, by mileage per year; days in ${zone.id} as ${tz} charging days`,
-      queryString: replacement(localDay),
+      description: `Vehicles missing the emission standards, by mileage per year; days in ${zone.id} as ${tz} charging days.${ranged(REPLACEMENT_PARAMETERS)}`,
+      queryString: replacement(dayIn(tz)),
     },
   ]
 }

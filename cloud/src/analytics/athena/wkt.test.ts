@@ -46,8 +46,8 @@ describe('GeoJSON → WKT', () => {
 })
 
 describe('Athena named queries', () => {
-  it('generates the views and both day conventions with the polygon and the fee', () => {
-    const queries = athenaNamedQueries(defaultZone(), { dailyFee: 12.5 })
+  it('generates the views and both day conventions with the polygon, the range and the fee as execution parameters', () => {
+    const queries = athenaNamedQueries(defaultZone())
     expect(queries.map((q) => q.name)).toEqual([
       'ulez_2021_expansion-archive-view',
       'ulez_2021_expansion-enriched-view',
@@ -57,9 +57,13 @@ describe('Athena named queries', () => {
       'ulez_2021_expansion-replacement-charging-day',
     ])
     expect(queries[0]!.queryString).toContain("ST_Within(ST_Point(detail.position[1], detail.position[2]), ST_Polygon('POLYGON ((")
-    expect(queries[2]!.queryString).toContain('COUNT(DISTINCT DATE(sampletime)) * 12.5 AS charges')
+    // Three parameters (from, to, fee) for days in zone, two (from, to) for replacement; no clock in the SQL.
+    expect(queries.map((q) => q.queryString.split('?').length - 1)).toEqual([0, 0, 3, 3, 2, 2])
+    for (const q of queries) expect(q.queryString).not.toMatch(/current_date|now\(\)|365\.25/i)
+    expect(queries[2]!.queryString).toContain("DATE(sampletime AT TIME ZONE 'UTC')")
     expect(queries[3]!.queryString).toContain("DATE(sampletime AT TIME ZONE 'Europe/London')")
-    expect(queries[4]!.queryString).toContain('WHERE meetsemissionstandards = false')
+    expect(queries[4]!.queryString).toContain('WHERE e.meetsemissionstandards = false')
+    expect(queries[4]!.queryString).toContain('GROUP BY i.deviceid\n')
     for (const q of queries) expect(q.name.length).toBeLessThanOrEqual(128)
   })
 
