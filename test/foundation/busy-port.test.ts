@@ -4,23 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isCloudError, startEmbeddedBroker } from '@edgetwin/cloud'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnCli } from '../support/cli.js'
+import { runCli } from '../support/cli.js'
 
-/** Runs `edgetwin <args>` to its exit and returns the exit code and what it printed. */
-function runToExit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnCli(args, { env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.on('data', (c: Buffer) => {
-    stdout += c.toString()
-  })
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString()
-  })
-  // A start-up failure that hangs never exits: the test's timeout is what fails then.
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })))
-}
-
+// A start-up failure that hangs never exits: the test's timeout is what fails then.
 describe.concurrent('a server whose port is taken exits non-zero and says which port', () => {
   let taken: Server
   let port: number
@@ -46,13 +32,13 @@ describe.concurrent('a server whose port is taken exits non-zero and says which 
   })
 
   it('edgetwin broker', async () => {
-    const r = await runToExit(['broker', '--port', String(port)])
+    const r = await runCli(['broker', '--port', String(port)])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`[CLOUD_PORT_IN_USE] port ${port} is in use`)
   })
 
   it('edgetwin demo (npm start)', async () => {
-    const r = await runToExit(['demo', '--port', String(port), '--exit', '--data-dir', join(dir, 'demo')])
+    const r = await runCli(['demo', '--port', String(port), '--exit', '--data-dir', join(dir, 'demo')])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`port ${port} is in use`)
   })
@@ -60,13 +46,13 @@ describe.concurrent('a server whose port is taken exits non-zero and says which 
   it('edgetwin cloud run --with-broker', async () => {
     const config = join(dir, 'cloud.json')
     writeFileSync(config, JSON.stringify({ broker: { url: `mqtt://127.0.0.1:${port}` }, dataDir: join(dir, 'cloud') }))
-    const r = await runToExit(['cloud', 'run', '--config', config, '--with-broker'])
+    const r = await runCli(['cloud', 'run', '--config', config, '--with-broker'])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`port ${port} is in use`)
   })
 
   it('edgetwin dispatch serve', async () => {
-    const r = await runToExit(['dispatch', 'serve', '--port', String(port)], {
+    const r = await runCli(['dispatch', 'serve', '--port', String(port)], {
       EDGETWIN_DISPATCH_TOKEN: '9e1f3c5a7b2d4f6e8a0c1e3b5d7f9a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f',
     })
     expect(r.code).toBe(1)

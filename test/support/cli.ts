@@ -13,6 +13,23 @@ export function spawnCli(args: readonly string[], options: { env?: NodeJS.Proces
   })
 }
 
+/** Runs `edgetwin <args>` to its exit; resolves with the exit code and everything it printed. */
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCli(args, { env })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString()
+  })
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString()
+  })
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })))
+}
+
 /** Resolves with the accumulated stdout once it matches `pattern`; rejects on exit or timeout. */
 export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
   return new Promise((resolve, reject) => {
