@@ -63,7 +63,8 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   let seq = 0
   let timer: NodeJS.Timeout | undefined
   let unsubscribe: (() => void) | undefined
-  let ticking = false
+  let closed = false
+  let lastPushMs = Number.NEGATIVE_INFINITY
 
   const onPosition = (e: Parameters<Parameters<ConsoleSources['bus']['subscribe']>[0]>[0]) => {
     const t0 = cpuMicros()
@@ -130,8 +131,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   }
 
   const tick = async () => {
-    if (ticking || clients.size === 0) return
-    ticking = true
+    if (clients.size === 0) return
     try {
       const [turbines, devices, decisions] = await Promise.all([pollTurbines(), pollDevices(), pollDecisions()])
       const t0 = cpuMicros()
@@ -143,14 +143,23 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       // SSE framing (WHATWG HTML §9.2): one `data:` line (JSON has no raw newlines), a blank line ends the event.
       const frame = `id: ${seq}\nevent: update\ndata: ${JSON.stringify(update)}\n\n`
       for (const c of clients) c.send(update, frame)
+      lastPushMs = Date.now()
       stats.pushes++
       stats.bytes += Buffer.byteLength(frame) * clients.size
       stats.cpuMicros += cpuMicros() - t0
     } catch (err) {
       logger.warn({ err }, 'console live update failed')
-    } finally {
-      ticking = false
     }
+  }
+
+  // One tick at a time; the next starts a full interval after the last push, however long a tick took, so two
+  // pushes are never closer than pushIntervalMs even on a busy machine.
+  const loop = async () => {
+    await tick()
+    if (closed) return
+    const waitMs = Math.max(options.pushIntervalMs / 2, lastPushMs + options.pushIntervalMs - Date.now())
+    timer = setTimeout(() => void loop(), waitMs)
+    timer.unref()
   }
 
   return {
@@ -170,12 +179,13 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     },
     start() {
       unsubscribe = sources.bus.subscribe(async (e) => onPosition(e))
-      timer = setInterval(() => void tick(), options.pushIntervalMs)
+      timer = setTimeout(() => void loop(), options.pushIntervalMs)
       timer.unref()
     },
     async close() {
+      closed = true
       unsubscribe?.()
-      if (timer) clearInterval(timer)
+      if (timer) clearTimeout(timer)
       clients.clear()
     },
   }
