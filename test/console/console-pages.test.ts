@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { ConsoleDaysInZone, ConsoleReplacement, ConsoleTurbineSeries } from '@edgetwin/shared-schemas'
+import type { ConsoleTurbineSeries } from '@edgetwin/shared-schemas'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { repoRoot } from '../support/cli.js'
