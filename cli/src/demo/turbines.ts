@@ -267,7 +267,9 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
     }
     const simulationStates: Record<string, string> = {}
     for (const d of decisions) {
-      const ids = Object.values((d.results as { simulationIds?: Record<string, string[]> } | null)?.simulationIds ?? {}).flat()
+      // Simulation ids by controller and seed (older records: a list per controller; Object.values reads both).
+      const byController = (d.results as { simulationIds?: Record<string, Record<string, string> | string[]> } | null)?.simulationIds
+      const ids = Object.values(byController ?? {}).flatMap((bySeed) => Object.values(bySeed))
       for (const id of ids) {
         const res = await fetch(`${dispatch.url}/status?id=${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } })
         simulationStates[id] = res.ok ? ((await res.json()) as { state: string }).state : `HTTP ${res.status}`
