@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { DeviceKind } from './ids.js'
+import { DeviceKind, LogLevel } from './ids.js'
 
 /**
  * AWS IoT fleet provisioning by claim, MQTT API (AWS IoT Core developer guide, "Device provisioning MQTT API"):
@@ -81,3 +81,38 @@ export const LocalProvisioningTemplate = Type.Object(
   { $id: 'LocalProvisioningTemplate', additionalProperties: false },
 )
 export type LocalProvisioningTemplate = Static<typeof LocalProvisioningTemplate>
+
+/**
+ * What AWS IoT passes a fleet provisioning pre-provisioning hook (AWS IoT developer guide, "Pre-provisioning
+ * hooks", payload version 2020-04-01).
+ */
+export const PreProvisioningHookEvent = Type.Object(
+  {
+    claimCertificateId: Type.String({ minLength: 1 }),
+    certificateId: Type.String({ minLength: 1 }),
+    certificatePem: Type.Optional(Type.String()),
+    templateArn: Type.String({ minLength: 1 }),
+    clientId: Type.String(),
+    parameters: Type.Record(Type.String(), Type.String()),
+  },
+  { $id: 'PreProvisioningHookEvent', additionalProperties: true },
+)
+export type PreProvisioningHookEvent = Static<typeof PreProvisioningHookEvent>
+
+/** The hook's answer: provision or not, and parameters that replace the device's (e.g. the kind on the allow-list). */
+export interface PreProvisioningHookResult {
+  readonly allowProvisioning: boolean
+  readonly parameterOverrides?: Readonly<Record<string, string>>
+}
+
+/** The pre-provisioning hook Lambda's environment: the DynamoDB allow-list of serial numbers. */
+export const PreProvisioningHookLambdaEnv = Type.Object(
+  {
+    ALLOW_LIST_TABLE_NAME: Type.String({ minLength: 3, maxLength: 255 }),
+    LOG_LEVEL: LogLevel,
+    AWS_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+    AWS_ENDPOINT_URL_DYNAMODB: Type.Optional(Type.String({ pattern: '^https?://' })),
+  },
+  { $id: 'PreProvisioningHookLambdaEnv', additionalProperties: true },
+)
+export type PreProvisioningHookLambdaEnv = Static<typeof PreProvisioningHookLambdaEnv>
