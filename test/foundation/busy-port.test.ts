@@ -5,9 +5,10 @@ import { join } from 'node:path'
 import { isCloudError, startEmbeddedBroker } from '@edgetwin/cloud'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli.js'
+import { freePort } from '../support/ports.js'
 
 // A start-up failure that hangs never exits: the test's timeout is what fails then.
-describe.concurrent('a server whose port is taken exits non-zero and says which port', () => {
+describe('a server whose port is taken exits non-zero and says which port', () => {
   let taken: Server
   let port: number
   let dir: string
@@ -49,6 +50,17 @@ describe.concurrent('a server whose port is taken exits non-zero and says which 
     const r = await runCli(['cloud', 'run', '--config', config, '--with-broker'])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`port ${port} is in use`)
+  })
+
+  it('edgetwin cloud run, its web console port taken', async () => {
+    const config = join(dir, 'cloud-console.json')
+    const brokerPort = await freePort()
+    writeFileSync(config, JSON.stringify({ broker: { url: `mqtt://127.0.0.1:${brokerPort}` }, dataDir: join(dir, 'cloud-console') }))
+    // The broker and the router start first; the console's failure must close them and end the process.
+    const r = await runCli(['cloud', 'run', '--config', config, '--with-broker', '--console-port', String(port)])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`port ${port}`)
+    expect(r.stderr).toContain('in use')
   })
 
   it('edgetwin dispatch serve', async () => {
