@@ -14,9 +14,14 @@ const main = new URL('../dist/main.js', import.meta.url)
 
 /** Workspace packages whose sources changed after their last build (a warning, not a rebuild: that takes minutes). */
 function staleBuilds() {
-  const { references } = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'))
-  return references
-    .map((r) => r.path)
+  // Outside this repository's checkout (a packed copy of cli/ alone) there are no sources to compare with.
+  if (!existsSync(join(root, 'tsconfig.json'))) return []
+  const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'))
+  const cli = readJson(new URL('../package.json', import.meta.url))
+  const used = new Set([cli.name, ...Object.keys(cli.dependencies ?? {})])
+  return readJson(join(root, 'tsconfig.json'))
+    .references.map((r) => r.path)
+    .filter((pkg) => existsSync(join(root, pkg, 'package.json')) && used.has(readJson(join(root, pkg, 'package.json')).name))
     .filter((pkg) => {
       const info = join(root, pkg, 'dist', '.tsbuildinfo')
       const src = join(root, pkg, 'src')
