@@ -26,17 +26,20 @@ export const StreamName = Type.Union([
 export type StreamName = Static<typeof StreamName>
 
 /**
- * The shape of a UTC timestamp: hours 00-23, minutes and seconds 00-59 (no leap second: `Date.parse` and every
- * store downstream refuse `:60`), fraction optional, `Z`. The calendar (no 2026-02-30) is checked by the
- * `date-time` format (RFC 3339 §5.6, which also enforces month lengths and leap years).
+ * A UTC timestamp on a real calendar day, as one regular expression (one pass, no format callback): months 01-12
+ * with their lengths, 29 February only in leap years (divisible by 4, centuries only when divisible by 400),
+ * hours 00-23, minutes and seconds 00-59 (no leap second: `Date.parse` and every store downstream refuse `:60`),
+ * fraction optional, `Z`.
  */
-export const ISO_TIMESTAMP_PATTERN = '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?Z$'
+const CALENDAR_DATE =
+  '(\\d{4}-(((0[13578]|1[02])-(0[1-9]|[12]\\d|3[01]))|((0[469]|11)-(0[1-9]|[12]\\d|30))|(02-(0[1-9]|1\\d|2[0-8])))' +
+  '|(\\d{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)'
+export const ISO_TIMESTAMP_PATTERN = `^${CALENDAR_DATE}T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?Z$`
 const isoTimestampRegExp = new RegExp(ISO_TIMESTAMP_PATTERN)
 
 /** ISO-8601 timestamp in UTC with a `Z`, a real calendar date and time of day, fraction optional. */
 export const IsoTimestamp = Type.String({
   pattern: ISO_TIMESTAMP_PATTERN,
-  format: 'date-time',
   description: 'UTC time YYYY-MM-DDThh:mm:ss[.fff]Z on a real calendar day, hour 00-23, second 00-59',
 })
 export type IsoTimestamp = Static<typeof IsoTimestamp>

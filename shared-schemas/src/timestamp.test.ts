@@ -27,6 +27,25 @@ describe('IsoTimestamp: real calendar times only', () => {
     expect(validators.VehiclePosition.check(position(value))).toBe(true)
   })
 
+  it('agrees with the calendar of Date.UTC for every day of the years 1600-2400', () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+    let disagreements = 0
+    let real = 0
+    for (let y = 1600; y <= 2400; y++) {
+      for (let m = 1; m <= 12; m++) {
+        for (let d = 1; d <= 31; d++) {
+          const value = `${pad(y, 4)}-${pad(m)}-${pad(d)}T12:34:56Z`
+          const exists = new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d
+          if (exists) real++
+          if (isIsoTimestamp(value) !== exists || validators.VehiclePosition.check(position(value)) !== exists) disagreements++
+        }
+      }
+    }
+    expect(disagreements).toBe(0)
+    // 801 years of 365 days plus the leap days (195 in 1600-2400).
+    expect(real).toBe(801 * 365 + 195)
+  })
+
   it('rejects 1900-02-29 (a century that is not a leap year) and a missing Z', () => {
     expect(isoTimestampProblem('1900-02-29T00:00:00Z')).toBe('day 29 does not exist in 1900-02 (01-28)')
     expect(validators.VehiclePosition.check(position('2026-06-29T10:00:00'))).toBe(false)
