@@ -13,8 +13,8 @@ export const TwinControllerInput = Type.Object(
 export type TwinControllerInput = Static<typeof TwinControllerInput>
 
 /**
- * The turbine-model calibration a decision rests on. `null` until the turbine model exports its calibration
- * (issue #21): that work fills `model.calibration` in every new record with the id and version in force.
+ * The turbine-model calibration a rotor-model decision rests on (turbine-model's `calibrationRef()`: id and the
+ * model version it was fitted for); `null` for OpenFAST runs, and in records written before calibrations existed.
  */
 export const TwinModelCalibration = Type.Object(
   { id: Type.String({ minLength: 1 }), version: Type.String({ minLength: 1 }) },
