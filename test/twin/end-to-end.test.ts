@@ -52,7 +52,10 @@ describe('digital twin loop end to end', () => {
     expect(first.engine).toBe('rotor-model')
     expect(first.engineVersion).toMatch(/rotor-model/)
     expect(first.seeds.length).toBeGreaterThanOrEqual(2)
-    const ids = Object.values((first.results as { simulationIds: Record<string, string[]> }).simulationIds).flat()
+    // Simulation ids by controller and seed: every controller ran every seed.
+    const byController = (first.results as { simulationIds: Record<string, Record<string, string>> }).simulationIds
+    for (const bySeed of Object.values(byController)) expect(Object.keys(bySeed).map(Number).sort()).toEqual([...first.seeds].sort())
+    const ids = Object.values(byController).flatMap((bySeed) => Object.values(bySeed))
     expect(ids.length).toBeGreaterThanOrEqual(first.seeds.length * 2)
     for (const id of ids) expect(result.simulationStates[id]).toBe('SUCCEEDED')
     // Every simulation's results were archived by the dispatch server (POST /upload_to_s3; a local folder here).

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { formatOutFile, MODEL_VERSION, runSimulation } from '@edgetwin/turbine-model'
+import { DEFAULT_CALIBRATION, formatOutFile, MODEL_VERSION, runSimulation } from '@edgetwin/turbine-model'
 import { CloudError } from '../errors.js'
 import type { SimulationRunner } from './ports.js'
 
@@ -25,7 +25,12 @@ export function createInProcessRunner(): SimulationRunner {
         ...(request.controllerParameters ? { parameters: request.controllerParameters } : {}),
         ...(request.initialConditions ? { initialConditions: request.initialConditions } : {}),
       })
-      return { simulationId: randomUUID(), engineVersion: MODEL_VERSION, outText: formatOutFile(output, request.label ?? 'edgetwin twin') }
+      // Named as the dispatch server's rotor-model engine names itself, so a replay in process compares equal.
+      return {
+        simulationId: randomUUID(),
+        engineVersion: `${MODEL_VERSION} calibration ${DEFAULT_CALIBRATION.id}`,
+        outText: formatOutFile(output, request.label ?? 'edgetwin twin'),
+      }
     },
   }
 }

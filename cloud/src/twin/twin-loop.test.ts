@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CONTROLLER_PARAMETER_DEFAULTS, parseConfig, type TurbineSample, validators } from '@edgetwin/shared-schemas'
-import { MODEL_VERSION } from '@edgetwin/turbine-model'
+import { DEFAULT_CALIBRATION, MODEL_VERSION } from '@edgetwin/turbine-model'
 import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { modelTelemetry } from '../../../test/twin/support/turbine-telemetry.js'
@@ -107,7 +107,10 @@ describe('twin loop', () => {
     expect(inputs.simulation).toMatchObject({ engine: 'rotor-model', durationS: 600, dtS: 0.01, outputDtS: 0.05 })
     expect(inputs.decisionRule).toEqual({ maxPowerLossFraction: 0.05 })
     expect(inputs.detector).toMatchObject({ overspeedEpisodesPerWindow: 2, minSamples: 60 })
-    expect(inputs.model).toEqual({ modelVersion: MODEL_VERSION, calibration: null })
+    expect(inputs.model).toEqual({
+      modelVersion: MODEL_VERSION,
+      calibration: { id: DEFAULT_CALIBRATION.id, version: DEFAULT_CALIBRATION.version },
+    })
     const ids = (record!.results as { simulationIds: Record<string, Record<string, string>> }).simulationIds
     for (const c of inputs.controllers) expect(Object.keys(ids[c.name] ?? {}).sort()).toEqual(['1', '2', '3'])
 

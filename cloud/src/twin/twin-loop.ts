@@ -8,7 +8,7 @@ import {
   type TwinDecisionInputs,
   type TwinModelCalibration,
 } from '@edgetwin/shared-schemas'
-import { MODEL_VERSION } from '@edgetwin/turbine-model'
+import { calibrationRef, MODEL_VERSION } from '@edgetwin/turbine-model'
 import type { Logger } from 'pino'
 import { buildCandidates, type CandidateSpec } from './candidates.js'
 import { type DecisionLog, type DecisionRecord, hashInputs, isInvestigation } from './decision-log.js'
@@ -30,7 +30,7 @@ export interface TwinLoopDeps {
   readonly log: Logger
   /** The engine name recorded in provenance. */
   readonly engine?: string
-  /** The turbine-model calibration in force (issue #21), recorded in every decision's inputs; `null` until there is one. */
+  /** The turbine-model calibration recorded in every decision's inputs. @default turbine-model's for rotor-model, none for openfast */
   readonly calibration?: TwinModelCalibration | null
 }
 
@@ -172,7 +172,13 @@ export class TwinLoop {
       // Exceedances are always counted against the threshold in force, so no candidate can pass by moving the alarm.
       postProcessing: { overspeedGeneratorRpm: inForce.parameters.overspeedAlarmGeneratorSpeedRpm },
       decisionRule: { ...config.decision },
-      model: { modelVersion: MODEL_VERSION, calibration: this.deps.calibration ?? null },
+      // The rotor model's calibration in force here (turbine-model's default; a dispatch server given its own
+      // calibration file names that one in the engine version it reports). OpenFAST runs the deck itself: none.
+      model: {
+        modelVersion: MODEL_VERSION,
+        calibration:
+          this.deps.calibration !== undefined ? this.deps.calibration : dispatch.engine === 'rotor-model' ? calibrationRef() : null,
+      },
     }
   }
 
