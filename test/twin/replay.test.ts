@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   type ControllerUpdateJob,
-  createDispatchClient,
+  createInProcessRunner,
   createLogNotifier,
   type DecisionRecord,
   ProvenanceStore,
@@ -19,8 +19,8 @@ import { spawnCli } from '../support/cli.js'
 import { modelTelemetry } from './support/turbine-telemetry.js'
 
 /**
- * `edgetwin twin replay <decisionId>`: a decision the twin loop took on the real dispatch server (rotor-model
- * engine) is re-run from the inputs its record stored, through the CLI, and comes out the same; an altered
+ * `edgetwin twin replay <decisionId>`: a decision the twin loop took (rotor model in process) is re-run from the
+ * inputs its record stored, through the CLI, on the real dispatch server, and comes out the same; an altered
  * record does not.
  */
 const token = randomBytes(32).toString('hex')
@@ -68,7 +68,8 @@ beforeAll(async () => {
     const loop = new TwinLoop({
       config,
       series,
-      runner: createDispatchClient({ baseUrl: server.url, token, pollIntervalMs: 50, uploadResults: false }),
+      // Taken with the model in process; replayed below on the dispatch server, which must give the same figures.
+      runner: createInProcessRunner(),
       jobs: {
         createJob: async (job) => {
           created.push(job)
