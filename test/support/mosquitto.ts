@@ -19,6 +19,9 @@ export interface MosquittoHandle {
   readonly dir: string
   stop(): Promise<void>
   start(): Promise<void>
+  /** SIGSTOP / SIGCONT: the broker keeps its sockets open but answers nothing (a half-open connection). */
+  pause(): void
+  resume(): void
 }
 
 export function mosquittoPath(): string {
@@ -65,6 +68,12 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
       child.stderr?.on('data', () => {})
       await waitForPort(port)
+    },
+    pause() {
+      child?.kill('SIGSTOP')
+    },
+    resume() {
+      child?.kill('SIGCONT')
     },
     async stop() {
       const c = child
