@@ -180,6 +180,7 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
     engines,
     uploadLimitBytes: config.limits.uploadLimitBytes,
     maxDeckFiles: config.limits.maxDeckFiles,
+    maxOutputBytes: config.limits.maxOutputBytes,
   }
   registerHealthRoute(app, ctx)
   registerSimulationRoutes(app, ctx)

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { estimateOutputBytes } from '@edgetwin/openfast-container'
+import { DEFAULT_TEMPLATE_DECK_DIR, estimateOutputBytes, setInputValues } from '@edgetwin/openfast-container'
 import { OUTPUT_CHANNELS } from '@edgetwin/turbine-model'
 import { describe, expect, it } from 'vitest'
-import { AUTH, perTestApp, testApp, waitForFinish, writeFakeOpenfast } from './support.js'
+import { AUTH, multipartBody, perTestApp, templateDeckParts, testApp, waitForFinish, writeFakeOpenfast } from './support.js'
 
 const t = perTestApp()
 
@@ -45,5 +45,28 @@ describe('output size limit (limits.maxOutputBytes)', () => {
     const stopped = (await stat(out)).size
     await new Promise((r) => setTimeout(r, 300))
     expect((await stat(out)).size).toBe(stopped)
+  })
+})
+
+describe('output size limit of an uploaded deck', () => {
+  it('refuses at submit time a deck run whose TMax and DT_Out imply more than the limit', async () => {
+    t.app = await testApp(join(t.dir, 'data'), { limits: { maxOutputBytes: 4 * 1024 * 1024 } })
+    const parts = (await templateDeckParts(DEFAULT_TEMPLATE_DECK_DIR)).map((p) =>
+      p.filename === 'NREL-5MW.fst'
+        ? {
+            ...p,
+            content: Buffer.from(setInputValues(p.content.toString('latin1'), { TMax: '600', DT_Out: '0.00625' }, 'openfast'), 'latin1'),
+          }
+        : p,
+    )
+    const { payload, headers } = multipartBody(parts)
+    const upload = await t.app.inject({ method: 'POST', url: '/decks', headers: { ...AUTH, ...headers }, payload })
+    expect(upload.statusCode).toBe(201)
+    const deckId = upload.json().deckId
+    const refused = await execute({ engine: 'openfast', deckId })
+    expect([refused.statusCode, refused.json().code]).toEqual([400, 'DISPATCH_OUTPUT_TOO_LARGE'])
+    expect(refused.json().message).toMatch(/use DT_Out in NREL-5MW\.fst >= [0-9.]+ or a shorter durationS/)
+    // 10 s at the same DT_Out is 1,601 rows: under 4 MiB.
+    expect((await execute({ engine: 'openfast', deckId, durationS: 10 })).statusCode).toBe(202)
   })
 })

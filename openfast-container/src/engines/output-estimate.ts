@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ExecuteRequest } from '@edgetwin/shared-schemas'
 import { walkDeck } from '../deck/deck-walk.js'
@@ -32,7 +32,7 @@ export function estimateOutputBytes(request: ExecuteRequest, shape: OutputShape)
 }
 
 /** Refuses at submit time (DISPATCH_OUTPUT_TOO_LARGE) a request whose output would exceed `maxBytes`. */
-export function checkOutputSize(request: ExecuteRequest, shape: OutputShape, maxBytes: number): void {
+export function checkOutputSize(request: ExecuteRequest, shape: OutputShape, maxBytes: number, stepName = 'outputDtS'): void {
   const bytes = estimateOutputBytes(request, shape)
   if (bytes === undefined || bytes <= maxBytes || 'deckId' in request) return
   const rowsAllowed = Math.floor(maxBytes / (shape.channels * BYTES_PER_VALUE))
@@ -41,7 +41,7 @@ export function checkOutputSize(request: ExecuteRequest, shape: OutputShape, max
     'DISPATCH_OUTPUT_TOO_LARGE',
     `durationS ${request.durationS} at an output step of ${outputStep(request, shape)} s implies a ` +
       `${Math.ceil(bytes / 1e6)} MB .out file (${shape.channels} channels), over limits.maxOutputBytes ${maxBytes}: ` +
-      `use outputDtS >= ${Number(minOutputDtS.toPrecision(3))} or a shorter durationS`,
+      `use ${stepName} >= ${Number(minOutputDtS.toPrecision(3))} or a shorter durationS`,
   )
 }
 
@@ -63,7 +63,20 @@ async function outListChannels(file: string): Promise<number> {
   return count
 }
 
-/** The output shape of the template deck: its modules' OutList channels, its DT and DT_Out. */
+/**
+ * Refuses at submit time (DISPATCH_OUTPUT_TOO_LARGE) the run of an uploaded deck whose `.out` would exceed `maxBytes`:
+ * its entry `.fst`'s `TMax` (or the request's `durationS`), `DT`, `DT_Out` and its modules' OutLists.
+ */
+export async function checkDeckOutputSize(deckDir: string, durationS: number | undefined, maxBytes: number): Promise<void> {
+  const entry = (await readdir(deckDir)).find((n) => n.toLowerCase().endsWith('.fst'))
+  if (!entry) throw new DispatchError('DISPATCH_DECK_INVALID', 'the deck has no .fst file')
+  const shape = await templateOutputShape(deckDir, entry)
+  const fst = await readFile(join(deckDir, entry), DECK_ENCODING)
+  const tMaxS = durationS ?? Number(readInputValue(fst, 'TMax', 'openfast', entry))
+  checkOutputSize({ engine: 'openfast', windSpeedMps: 0, durationS: tMaxS }, shape, maxBytes, `DT_Out in ${entry}`)
+}
+
+/** The output shape of a deck (the template or an upload): its modules' OutList channels, its DT and DT_Out. */
 export async function templateOutputShape(deckDir: string, entryFile: string): Promise<OutputShape> {
   const fst = await readFile(join(deckDir, entryFile), DECK_ENCODING)
   const dtS = Number(readInputValue(fst, 'DT', 'openfast', entryFile))

@@ -18,6 +18,8 @@ export interface RouteContext {
   readonly engines: readonly SimulationEngine[]
   readonly uploadLimitBytes: number
   readonly maxDeckFiles: number
+  /** `limits.maxOutputBytes`: the largest `.out` a run may write. */
+  readonly maxOutputBytes: number
 }
 
 /** Error answers a route documents, all `DispatchErrorResponse`. */

@@ -10,6 +10,7 @@ import {
   Type,
 } from '@edgetwin/shared-schemas'
 import { Compile } from 'typebox/compile'
+import { checkDeckOutputSize } from '../engines/output-estimate.js'
 import { DispatchError } from '../errors.js'
 import { bearerSecurity, type DispatchApp, errorResponses, inline, type RouteContext } from './context.js'
 
@@ -69,7 +70,7 @@ export function registerSimulationRoutes(app: DispatchApp, ctx: RouteContext): v
       const body = request.body
       // The validator does not fill defaults; the request schema's defaults are applied here.
       const withDefaults = 'deckId' in body ? body : { ...body, turbulenceIntensity: body.turbulenceIntensity ?? 0, seed: body.seed ?? 1 }
-      if ('deckId' in body) await ctx.decks.dir(body.deckId)
+      if ('deckId' in body) await checkDeckOutputSize(await ctx.decks.dir(body.deckId), body.durationS, ctx.maxOutputBytes)
       const status = ctx.manager.submit(withDefaults)
       return reply
         .status(202)
