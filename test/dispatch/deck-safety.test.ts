@@ -168,6 +168,7 @@ describe('unknown modules are refused, not passed through', () => {
     ['ExtLoads (CompAero 3)', { file: FST, fields: { CompAero: '3' } }],
     ['user-defined wind (WindType 6)', { file: IW, fields: { WindType: '6' } }],
     ['OLAF (Wake_Mod 3)', { file: AD, fields: { Wake_Mod: '3' } }],
+    ['OLAF in an older AeroDyn file (WakeMod 3)', { file: AD, replace: ['          1   Wake_Mod ', '          3   WakeMod  '] }],
     ['aeroacoustics (CompAA True)', { file: AD, fields: { CompAA: 'True' } }],
     ['a nacelle structural controller', { file: SD, fields: { NumNStC: '1' } }],
   ]
@@ -175,7 +176,7 @@ describe('unknown modules are refused, not passed through', () => {
     const before = (await stored()).length
     for (const [label, edit] of cases) {
       const res = await upload(withEdits(edit))
-      const name = Object.keys(edit.fields ?? {})[0]
+      const name = Object.keys(edit.fields ?? {})[0] ?? 'WakeMod'
       expect([label, res.statusCode, res.json().code]).toEqual([label, 400, 'DISPATCH_DECK_INVALID'])
       expect(res.json().message, label).toMatch(new RegExp(`${name.replace(/[()]/g, '\\$&')} = .* is not allowed \\(allowed: `))
     }

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 import { DispatchError } from '../errors.js'
-import { DECK_ENCODING, type InputFileFormat, readInputValue, unquote } from './input-file.js'
+import { DECK_ENCODING, hasInputValue, type InputFileFormat, readInputValue, unquote } from './input-file.js'
 
 /**
  * Every file-name field of every OpenFAST v4.1 and ROSCO v2.10 input file the server knows, learnt from their readers
@@ -194,7 +194,9 @@ async function walkAeroDyn(w: Walker, ad: string): Promise<void> {
   if (await w.flag(ad, 'CompAA'))
     throw invalid(`${w.rel(ad)}: CompAA = True is not allowed (allowed: False): aeroacoustics is not supported`)
   await w.field(ad, 'AA_InputFile', 'aerodyn', false)
-  await w.requireSwitch(ad, 'Wake_Mod', [0, 1, 2], 'OLAF (3) is not supported')
+  // AeroDyn v4 reads `Wake_Mod`, and the older `WakeMod` (same values) when a file has only that.
+  const wakeField = hasInputValue(await w.text(ad), 'Wake_Mod', 'openfast') ? 'Wake_Mod' : 'WakeMod'
+  await w.requireSwitch(ad, wakeField, [0, 1, 2], 'OLAF (3) is not supported')
   await w.field(ad, 'OLAFInputFileName', 'aerodyn', false)
   for (const [i, name] of (await airfoilNames(w, ad)).entries()) {
     const airfoil = w.reference(ad, `AFNames(${i + 1})`, name, 'airfoil', true)
