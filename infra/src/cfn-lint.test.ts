@@ -8,9 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { fixtureStack } from './test-support.js'
 
 /**
- * AWS's CloudFormation linter (cfn-lint, Python) over the synthesized templates. No npm package lints CloudFormation
- * against the resource schemas (npm's `cfn-lint` is an unmaintained 2019 JSON checker); the node machine image ships
- * cfn-lint 1.x from PyPI, and CI must have it: under CI=true a missing linter fails the test.
+ * AWS's CloudFormation linter (cfn-lint, Python, aws-cloudformation/cfn-lint) over the synthesized templates. The npm
+ * package named `cfn-lint` is another project (martysweet/cfn-lint), not AWS's linter, and PyPI is out of reach; the
+ * node machine image ships AWS's cfn-lint 1.x, and CI must have it: under CI=true a missing linter fails the test.
  */
 const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' })
 const available = probe.status === 0
