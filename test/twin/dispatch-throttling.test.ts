@@ -127,7 +127,7 @@ describe('twin dispatch client under load', () => {
         { name: 'pitch-x1.25', patch: candidate },
       ],
       seeds: [1, 2, 3],
-      simulation: { engine: 'rotor-model', windSpeedMps: 14, turbulenceIntensity: 0.15, durationS: 60, dtS: 0.01, outputDtS: 0.05 },
+      simulation: { engine: 'rotor-model', windSpeedMps: 14, turbulenceIntensity: 0.15, durationS: 10, dtS: 0.01, outputDtS: 0.05 },
       postProcessing: { overspeedGeneratorRpm: CONTROLLER_PARAMETER_DEFAULTS.overspeedAlarmGeneratorSpeedRpm },
       decisionRule: { maxPowerLossFraction: 0.05 },
       model: { modelVersion: MODEL_VERSION, calibration: null },
