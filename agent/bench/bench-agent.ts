@@ -1,8 +1,9 @@
 /**
- * `npm run bench:agent`: the agent's throughput against a local Mosquitto, and the ceilings it is measured
- * against (better-sqlite3 alone, MQTT.js alone). Each phase runs in its own process so RSS figures are clean.
- * Not a test: it prints figures. Options: --records N (default 200000), --buffered N (default 1000000),
- * --protocol 4|5 (default 5).
+ * `npm run bench:agent`: the agent against a local Mosquitto, each figure beside the ceiling that binds it,
+ * measured in the same run on the same machine, and the ratio. Each phase runs in its own process so RSS figures
+ * are clean. Not a test: it prints figures. Options: --records N (200 B records, default 200000), --records2k N
+ * (2 KB records, default 100000), --buffered N (default 1000000), --protocol 4|5 (default 5),
+ * --only a,b (phases: sqlite, mqtt, peer, agent, device, drain, loss, wire).
  */
 import { spawn } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
@@ -10,14 +11,15 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bundleWorkspaceEntry } from '../../test/support/bundle.js'
 import { startMosquitto } from '../../test/support/mosquitto.js'
-import { agentEndToEnd, bufferedRss, mqttCeiling, type PhaseResult, sqliteCeiling } from './phases.js'
+import { agentEndToEnd, mqttCeiling, type PhaseResult, sqliteCeiling } from './phases.js'
+import type { RecordSize } from './records.js'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
 }
 
-/** V8 limits for the buffered-RSS phase, as the systemd unit sets them (NODE_OPTIONS): a small young generation. */
+/** V8 limits as the systemd unit sets them (NODE_OPTIONS): a small young generation, a capped old one. */
 const DEVICE_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=96']
 
 /**
@@ -32,9 +34,21 @@ async function bundleSelf(): Promise<string> {
 
 let bundled: string | undefined
 
+/** The fleet simulator's vehicles (the bundle runs elsewhere, so the parent names the file). */
+const FLEET_FILE = fileURLToPath(new URL('../../simulator/src/fleet/vehicles.json', import.meta.url))
+
 async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[] = []): Promise<PhaseResult> {
   bundled ??= await bundleSelf()
-  const child = spawn(process.execPath, [...nodeFlags, bundled, '--phase', phase, ...extra, ...process.argv.slice(2)], {
+  const prof = process.env.EDGETWIN_BENCH_CPU_PROF
+  const flags = prof
+    ? [
+        ...nodeFlags,
+        '--cpu-prof',
+        `--cpu-prof-dir=${prof}`,
+        `--cpu-prof-name=${phase}${extra.includes('--size') ? `-${extra[extra.indexOf('--size') + 1]}` : ''}${nodeFlags.length ? '-device' : ''}.cpuprofile`,
+      ]
+    : nodeFlags
+  const child = spawn(process.execPath, [...flags, bundled, '--phase', phase, ...process.argv.slice(2), ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let out = ''
@@ -46,85 +60,227 @@ async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[]
   return JSON.parse(out.trim().split('\n').pop()!) as PhaseResult
 }
 
-const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+/** Bare Node.js with MQTT.js loaded and connected, nothing else: the floor under the agent's idle memory. */
+async function bareMqtt(url: string, nodeFlags: string[]): Promise<PhaseResult> {
+  const script = `import mqtt from 'mqtt'
+const client = await mqtt.connectAsync(${JSON.stringify(url)}, { clientId: 'bench-bare' })
+await new Promise((r) => setTimeout(r, 500))
+const rssMb = process.memoryUsage().rss / 2 ** 20
+await client.endAsync()
+process.stdout.write(JSON.stringify({ rssMb }) + '\\n')`
+  const child = spawn(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (d) => {
+    out += d
+  })
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  if (code !== 0) throw new Error(`bare MQTT.js phase exited with ${code}`)
+  return JSON.parse(out) as PhaseResult
+}
 
-async function main(): Promise<void> {
-  const n = Number(arg('records', '200000'))
-  const buffered = Number(arg('buffered', '1000000'))
+async function phaseMain(phase: string): Promise<PhaseResult> {
   const protocol = Number(arg('protocol', '5')) as 4 | 5
-  const phase = arg('phase', '')
+  const size = arg('size', '200B') as RecordSize
+  const n = Number(size === '2KB' ? arg('records2k', '100000') : arg('records', '200000'))
   const url = arg('url', '')
-  if (phase) {
-    const result =
-      phase === 'sqlite'
-        ? sqliteCeiling(n)
-        : phase === 'mqtt'
-          ? await mqttCeiling(url, n, protocol)
-          : phase === 'agent' || phase === 'agent-plain'
-            ? await agentEndToEnd(url, n, protocol, phase === 'agent' ? 'gzip' : 'none')
-            : await bufferedRss(buffered)
-    process.stdout.write(`${JSON.stringify(result)}\n`)
-    return
-  }
-  const broker = await startMosquitto({ persistence: false })
-  try {
-    const sqlite = await runPhase('sqlite')
-    const mq = await runPhase('mqtt', ['--url', broker.url])
-    const agent = await runPhase('agent', ['--url', broker.url])
-    const plain = await runPhase('agent-plain', ['--url', broker.url])
-    const device = await runPhase('agent', ['--url', broker.url], DEVICE_NODE_FLAGS)
-    const rss = await runPhase('rss', [], DEVICE_NODE_FLAGS)
-    const rows: [string, string, string][] = [
-      [
-        'records',
-        fmt(n),
-        `~${fmt(sqlite.avgRecordBytes!)} bytes of JSON each; MQTT ${protocol === 5 ? '5' : '3.1.1'}, QoS 1, Mosquitto on loopback`,
-      ],
-      ['agent accept rate', `${fmt(agent.acceptPerS!)} rec/s`, 'validate + commit to SQLite (WAL, synchronous=FULL, group commit)'],
-      ['agent end to end', `${fmt(agent.endToEndPerS!)} rec/s`, 'accepted → PUBACKed → deleted (gzip, the default)'],
-      [
-        'agent end to end, no gzip',
-        `${fmt(plain.endToEndPerS!)} rec/s`,
-        `compression none: ${fmt(plain.wireBytesPerRecord!, 1)} bytes/record on the wire`,
-      ],
-      [
-        'ceiling: better-sqlite3',
-        `${fmt(sqlite.insertDeletePerS!)} rec/s`,
-        `insert (tx of 4000) + delete (ranges of 500, 8 per tx); insert alone ${fmt(sqlite.insertPerS!)} rec/s`,
-      ],
-      ['agent / SQLite ceiling', `${fmt(agent.endToEndPerS! / sqlite.insertDeletePerS!, 2)}x`, 'target >= 0.7x'],
-      ['ceiling: MQTT.js alone', `${fmt(mq.recordsPerS!)} rec/s`, 'same gzip envelopes of 500, QoS 1, window 100'],
-      [
-        'bytes on the wire / record',
-        fmt(agent.wireBytesPerRecord!, 1),
-        `gzip envelopes (${fmt(agent.messages!)} messages); MQTT.js ceiling ${fmt(mq.wireBytesPerRecord!, 1)}`,
-      ],
-      ['peak RSS (end-to-end run)', `${fmt(agent.peakRssMb!, 1)} MB`, 'default V8 heap settings'],
-      [
-        'end to end, device V8 flags',
-        `${fmt(device.endToEndPerS!)} rec/s`,
-        `node ${DEVICE_NODE_FLAGS.join(' ')} (the systemd unit's NODE_OPTIONS): peak RSS ${fmt(device.peakRssMb!, 1)} MB`,
-      ],
-      [
-        `peak RSS, ${fmt(rss.buffered!)} buffered`,
-        `${fmt(rss.peakRssMb!, 1)} MB`,
-        `broker unreachable; node ${DEVICE_NODE_FLAGS.join(' ')}, bundled JS; ${fmt(rss.baselineRssMb!, 1)} MB after start(), before any record; accepted at ${fmt(rss.acceptPerS!)} rec/s; target <= 64 MB`,
-      ],
-    ]
-    const w0 = Math.max(...rows.map((r) => r[0].length))
-    const w1 = Math.max(...rows.map((r) => r[1].length))
-    process.stdout.write(
-      `| ${'measure'.padEnd(w0)} | ${'value'.padStart(w1)} | notes |\n|${'-'.repeat(w0 + 2)}|${'-'.repeat(w1 + 1)}:|---|\n`,
-    )
-    for (const [a, b, c] of rows) process.stdout.write(`| ${a.padEnd(w0)} | ${b.padStart(w1)} | ${c} |\n`)
-    // Shared machines skew every figure: say how busy this one was.
-    const [l1, l5] = loadavg()
-    process.stdout.write(
-      `\n${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${l1!.toFixed(1)} / ${l5!.toFixed(1)} (1 / 5 min), Node ${process.version}\n`,
-    )
-  } finally {
-    await broker.stop()
+  switch (phase) {
+    case 'sqlite':
+      return sqliteCeiling(n, size)
+    case 'mqtt':
+      return mqttCeiling(url, n, protocol, size)
+    case 'peer':
+      return (await import('./peers.js')).peerMqttJs(url, n, protocol, size)
+    case 'agent':
+    case 'agent-plain':
+      return agentEndToEnd(url, n, protocol, phase === 'agent' ? 'gzip' : 'none', size)
+    case 'drain':
+      return (await import('./drain.js')).bufferedThenDrain(Number(arg('buffered', '1000000')))
+    case 'loss':
+      return (await import('./peers.js')).peerOfflineLoss(100_000)
+    case 'wire':
+      return (await import('./wire.js')).realisticWire(url, arg('fleet-file', ''))
+    default:
+      throw new Error(`unknown phase ${phase}`)
   }
 }
 
-await main()
+const fmt = (v: number | undefined, digits = 0) =>
+  v === undefined || Number.isNaN(v) ? '?' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '?' : `${fmt(a / b, 2)}x`)
+
+type Row = [figure: string, measured: string, ceiling: string, ratio: string, goal: string]
+
+async function main(): Promise<void> {
+  const protocol = arg('protocol', '5')
+  const only = new Set(arg('only', 'sqlite,mqtt,peer,agent,device,drain,loss,wire').split(','))
+  const broker = await startMosquitto({ persistence: false })
+  const rows: Row[] = []
+  const r: Record<string, PhaseResult> = {}
+  const run = async (key: string, phase: string, extra: string[] = [], flags: string[] = []) => {
+    r[key] = await runPhase(phase, ['--url', broker.url, ...extra], flags)
+  }
+  try {
+    for (const size of ['200B', '2KB'] as const) {
+      const s = ['--size', size]
+      if (only.has('sqlite')) await run(`sqlite${size}`, 'sqlite', s)
+      if (only.has('mqtt')) await run(`mqtt${size}`, 'mqtt', s)
+      if (only.has('peer')) await run(`peer${size}`, 'peer', s)
+      if (only.has('agent')) await run(`agent${size}`, 'agent', s)
+    }
+    if (only.has('agent')) await run('plain', 'agent-plain', ['--size', '200B'])
+    if (only.has('device')) {
+      await run('device', 'agent', ['--size', '200B'], DEVICE_NODE_FLAGS)
+      r.bare = await bareMqtt(broker.url, DEVICE_NODE_FLAGS)
+    }
+    if (only.has('drain')) await run('drain', 'drain', [], [...DEVICE_NODE_FLAGS, '--expose-gc'])
+    if (only.has('loss')) await run('loss', 'loss')
+    if (only.has('wire')) await run('wire', 'wire', ['--fleet-file', FLEET_FILE])
+  } finally {
+    await broker.stop()
+  }
+  for (const size of ['200B', '2KB'] as const) {
+    const sq = r[`sqlite${size}`]
+    const mq = r[`mqtt${size}`]
+    const peer = r[`peer${size}`]
+    const a = r[`agent${size}`]
+    const label = size === '2KB' ? '2 KB' : '200 B'
+    rows.push(
+      [
+        `agent end to end, ${label} records`,
+        `${fmt(a?.endToEndPerS)} rec/s`,
+        `SQLite pipeline ${fmt(sq?.pipelinePerS)} rec/s`,
+        ratio(a?.endToEndPerS, sq?.pipelinePerS),
+        '>= 0.7x and >= 50,000 rec/s',
+      ],
+      [
+        `agent accept, ${label}`,
+        `${fmt(a?.acceptPerS)} rec/s`,
+        `SQLite insert alone ${fmt(sq?.insertPerS)} rec/s`,
+        ratio(a?.acceptPerS, sq?.insertPerS),
+        '-',
+      ],
+      [
+        `agent end to end, ${label}`,
+        `${fmt(a?.endToEndPerS)} rec/s`,
+        `MQTT.js + gzip alone, batches of ${fmt(sq?.recordsPerBatch)}: ${fmt(mq?.recordsPerS)} rec/s, ${fmt(mq?.recordsPerCpuS)} rec/CPU-s`,
+        ratio(a?.endToEndPerS, mq?.recordsPerS),
+        '-',
+      ],
+      [
+        `peer: MQTT.js, in-memory store, ${label}`,
+        `${fmt(peer?.recordsPerS)} rec/s`,
+        `agent ${fmt(a?.endToEndPerS)} rec/s (durable)`,
+        `agent ${ratio(a?.endToEndPerS, peer?.recordsPerS)}`,
+        'agent ahead',
+      ],
+      [`agent CPU, ${label}`, `${fmt(a?.cpuShare, 2)} cores`, 'main thread + libuv pool', '-', '-'],
+    )
+  }
+  const p = r.plain
+  const d = r.device
+  const dr = r.drain
+  const bare = r.bare
+  const w = r.wire
+  const loss = r.loss
+  rows.push(
+    [
+      'agent end to end, 200 B, no gzip',
+      `${fmt(p?.endToEndPerS)} rec/s`,
+      `SQLite pipeline ${fmt(r.sqlite200B?.pipelinePerS)} rec/s`,
+      ratio(p?.endToEndPerS, r.sqlite200B?.pipelinePerS),
+      '-',
+    ],
+    [
+      'end to end, device V8 flags',
+      `${fmt(d?.endToEndPerS)} rec/s`,
+      `SQLite pipeline ${fmt(r.sqlite200B?.pipelinePerS)} rec/s`,
+      ratio(d?.endToEndPerS, r.sqlite200B?.pipelinePerS),
+      '>= 0.7x',
+    ],
+    [
+      'peak RSS end to end, device flags',
+      `${fmt(d?.peakRssMb, 1)} MB`,
+      `bare Node + MQTT.js ${fmt(bare?.rssMb, 1)} MB`,
+      ratio(d?.peakRssMb, bare?.rssMb),
+      '<= 100 MB',
+    ],
+    [
+      'peak RSS end to end, default V8',
+      `${fmt(r.agent200B?.peakRssMb, 1)} MB`,
+      `bare Node + MQTT.js ${fmt(bare?.rssMb, 1)} MB`,
+      ratio(r.agent200B?.peakRssMb, bare?.rssMb),
+      '-',
+    ],
+    [
+      'RSS idle after start() (after a GC)',
+      `${fmt(dr?.idleRssMb, 1)} MB`,
+      `bare Node + MQTT.js ${fmt(bare?.rssMb, 1)} MB`,
+      ratio(dr?.idleRssMb, bare?.rssMb),
+      '<= 70 MB',
+    ],
+    [
+      `RSS added by ${fmt(dr?.buffered)} buffered (after a GC)`,
+      `${fmt(dr ? dr.bufferedRssMb! - dr.idleRssMb! : undefined, 1)} MB (peak while buffering ${fmt(dr?.bufferPeakRssMb, 1)} MB)`,
+      `accepted at ${fmt(dr?.acceptPerS)} rec/s, broker down`,
+      '-',
+      '<= 10 MB',
+    ],
+    [
+      `drain of ${fmt(dr?.buffered)} (broker returns)`,
+      `${fmt(dr?.drainS, 1)} s, ${fmt(dr?.drainPerS)} rec/s`,
+      `SQLite pipeline ${fmt(r.sqlite200B?.pipelinePerS)} rec/s`,
+      ratio(dr?.drainPerS, r.sqlite200B?.pipelinePerS),
+      `reconnected after ${fmt(dr?.reconnectS, 1)} s`,
+    ],
+    [
+      'peak RSS during the drain',
+      `${fmt(dr?.drainPeakRssMb, 1)} MB`,
+      `bare Node + MQTT.js ${fmt(bare?.rssMb, 1)} MB`,
+      ratio(dr?.drainPeakRssMb, bare?.rssMb),
+      '<= 100 MB',
+    ],
+    [
+      'bytes on the wire / record, bench 200 B',
+      fmt(r.agent200B?.wireBytesPerRecord, 1),
+      `JSON ${fmt(p?.wireBytesPerRecord, 1)}`,
+      ratio(r.agent200B?.wireBytesPerRecord, p?.wireBytesPerRecord),
+      'keep',
+    ],
+    [
+      `bytes / record, turbine model (${fmt(w?.turbineRecords)})`,
+      fmt(w?.turbineWireBytes, 1),
+      `JSON ${fmt(w?.turbineJsonBytes, 1)}`,
+      ratio(w?.turbineWireBytes, w?.turbineJsonBytes),
+      'keep',
+    ],
+    [
+      `bytes / record, fleet sim (${fmt(w?.vehicleRecords)} of ${fmt(w?.vehicleSamples)} kept)`,
+      fmt(w?.vehicleWireBytes, 1),
+      `JSON ${fmt(w?.vehicleJsonBytes, 1)}`,
+      ratio(w?.vehicleWireBytes, w?.vehicleJsonBytes),
+      'keep',
+    ],
+    [
+      'peer: MQTT.js offline, QoS 1',
+      `${fmt(loss?.arrived)} of ${fmt(loss?.published)} arrived`,
+      `agent: ${fmt(dr?.buffered)} of ${fmt(dr?.buffered)} buffered, all drained`,
+      ratio(loss?.arrived, loss?.published),
+      'agent loses none',
+    ],
+  )
+  const head: Row = ['figure', 'measured', 'ceiling / reference, same run', 'ratio', 'goal']
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
+  const line = (row: Row) => `| ${row.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |\n`
+  process.stdout.write(line(head))
+  process.stdout.write(`|${widths.map((w, i) => (i === 1 || i === 3 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|\n`)
+  for (const row of rows) if (!row[1].startsWith('?')) process.stdout.write(line(row))
+  // Shared machines skew every figure: say how busy this one was.
+  const [l1, l5] = loadavg()
+  process.stdout.write(
+    `\nMQTT ${protocol === '5' ? '5' : '3.1.1'}, QoS 1, Mosquitto on loopback; WAL, synchronous=FULL; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${l1!.toFixed(1)} / ${l5!.toFixed(1)} (1 / 5 min), Node ${process.version}\n`,
+  )
+}
+
+const phase = arg('phase', '')
+if (phase) process.stdout.write(`${JSON.stringify(await phaseMain(phase))}\n`)
+else await main()

@@ -1,4 +1,4 @@
-import type { TurbineSample } from '@edgetwin/shared-schemas'
+import type { GatewayAggregate, StreamName, TurbineSample } from '@edgetwin/shared-schemas'
 
 /** A ~200-byte turbine sample, varying per `n` like real telemetry. */
 export function benchRecord(n: number): TurbineSample {
@@ -14,4 +14,31 @@ export function benchRecord(n: number): TurbineSample {
     alarms: [],
     controllerVersion: 3,
   }
+}
+
+/** A ~2 KB gateway aggregate (the largest records a device sends routinely), varying per `n`. */
+export function benchRecord2k(n: number): GatewayAggregate {
+  const start = Date.UTC(2024, 0, 1) + n * 60_000
+  return {
+    windowStart: new Date(start).toISOString(),
+    windowEnd: new Date(start + 60_000).toISOString(),
+    sourceId: `site-7/line-${n % 16}/plc-${n % 5}`,
+    metric: 'bearing-temperature-c',
+    count: 600 + (n % 7),
+    mean: 61 + (n % 90) / 10,
+    min: 55 + (n % 40) / 10,
+    max: 70 + (n % 50) / 10,
+    p95: 68 + (n % 30) / 10,
+    alarms: Array.from(
+      { length: 31 },
+      (_, i) => `alarm ${(n + i) % 97}: bearing ${i} above threshold for ${(n * 7 + i) % 600} s on line ${n % 16}`,
+    ),
+  }
+}
+
+export type RecordSize = '200B' | '2KB'
+
+/** The stream and record generator of a bench record size. */
+export function recordsOf(size: RecordSize): { stream: StreamName; make: (n: number) => unknown } {
+  return size === '2KB' ? { stream: 'aggregate', make: benchRecord2k } : { stream: 'metrics', make: benchRecord }
 }
