@@ -235,4 +235,23 @@ describe('twin loop', () => {
     expect(setAside.find((r) => r.name === chosen)?.reason).toMatch(/rolled back .*ALARMS_WORSE/)
     expect(second.decision.candidate).not.toBe(chosen)
   })
+
+  it('does not propose a second change while the first is still in flight on the turbine', async () => {
+    const later = new Date(start.getTime() + 3_600_000)
+    const { loop, jobs } = setup(
+      { 'turbine-1': [...telemetry(0.15, 11, start), ...telemetry(0.15, 11, later)] },
+      { detector: { overspeedEpisodesPerWindow: 2, cooldownMinutes: 30 } },
+    )
+    const [first] = await loop.tick(end)
+    expect(first?.decision?.decision.action).toBe('update')
+    // Past the cooldown, still anomalous, but the canary is still being applied and judged on the turbine.
+    jobs.status = 'IN_PROGRESS'
+    const [during] = await loop.tick(new Date(later.getTime() + 600_000))
+    expect(during?.decision).toBeUndefined()
+    expect(jobs.created).toHaveLength(1)
+    // A job the service no longer knows does not hold the turbine.
+    jobs.status = 'UNKNOWN'
+    const [after] = await loop.tick(new Date(later.getTime() + 660_000))
+    expect(after?.decision).toBeDefined()
+  })
 })

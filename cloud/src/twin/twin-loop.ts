@@ -120,12 +120,15 @@ export class TwinLoop {
 
   /**
    * The job of an update sent to this turbine whose outcome is not yet recorded (the outcomes of ended jobs are
-   * recorded at the start of every tick): no second change is proposed while one is being applied and judged.
+   * recorded at the start of every tick): no second change is proposed while one is queued or being applied and
+   * judged. A job the service no longer knows (deleted by hand) does not hold the turbine.
    */
   private async updateInFlight(deviceId: string): Promise<string | undefined> {
     const recent = await this.deps.provenance.list({ deviceId, limit: COOLDOWN_LOOKBACK })
     const ended = new Set(recent.flatMap((r) => (r.outcome ? [r.outcome.jobId] : [])))
-    return recent.find((r) => r.jobId !== null && r.decision.action === 'update' && !r.outcome && !ended.has(r.jobId))?.jobId ?? undefined
+    const pending = recent.find((r) => r.jobId !== null && r.decision.action === 'update' && !r.outcome && !ended.has(r.jobId))?.jobId
+    if (!pending) return undefined
+    return (await this.deps.jobs.executionStatus(pending, deviceId)) === 'UNKNOWN' ? undefined : pending
   }
 
   /** What the twin believes is in force: the defaults, then every update whose execution on this turbine succeeded. */
