@@ -64,6 +64,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Edge
       enrichment: entryPath('enrichment'),
       detector: entryPath('detector'),
       postProcessor: entryPath('postProcessor'),
+      preProvisioningHook: entryPath('preProvisioningHook'),
     },
     imageDirectory: REPO_ROOT,
     imageFile: DISPATCH_DOCKERFILE,

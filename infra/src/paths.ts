@@ -11,6 +11,7 @@ export const LAMBDA_ENTRIES = {
   enrichment: 'cloud/src/lambda/enrichment.ts',
   detector: 'cloud/src/lambda/twin-detector.ts',
   postProcessor: 'cloud/src/lambda/twin-postprocessor.ts',
+  preProvisioningHook: 'cloud/src/lambda/pre-provisioning-hook.ts',
 } as const
 export type LambdaRole = keyof typeof LAMBDA_ENTRIES
 

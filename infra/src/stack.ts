@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import type { Construct } from 'constructs'
 import { DeadLetters } from './constructs/dead-letters.js'
+import { FleetProvisioning } from './constructs/fleet-provisioning.js'
 import { Ingest } from './constructs/ingest.js'
 import { DataLake } from './constructs/lake.js'
 import { FleetLocation } from './constructs/location.js'
@@ -54,6 +55,7 @@ export class EdgetwinStack extends Stack {
   readonly timeSeries: TurbineTimeSeries
   readonly events: PositionEvents
   readonly twin: TurbineTwin
+  readonly provisioning: FleetProvisioning
   readonly observability: Observability
 
   constructor(scope: Construct, id: string, props: EdgetwinStackProps) {
@@ -122,6 +124,12 @@ export class EdgetwinStack extends Stack {
       turbineThingNames: props.turbineThingNames,
     })
 
+    // Onboarding by claim: the template, its pre-provisioning hook and allow-list, and the claim policy.
+    this.provisioning = new FleetProvisioning(this, 'Provisioning', {
+      devicePolicyName: this.ingest.policy.policyName ?? 'edgetwin_device_policy',
+      hookEntry: props.entries.preProvisioningHook,
+    })
+
     this.observability = new Observability(this, 'Observability', {
       deadLetterQueue: deadLetters.queue,
       deadLetterBucket: deadLetters.bucket,
@@ -156,6 +164,9 @@ export class EdgetwinStack extends Stack {
       NotificationTopicArn: this.twin.topic.topicArn,
       DevicePolicyName: this.ingest.policy.policyName ?? '',
       ThingTypeName: this.ingest.thingType.thingTypeName ?? '',
+      ProvisioningTemplateName: this.provisioning.templateName,
+      ClaimPolicyName: this.provisioning.claimPolicy.policyName ?? '',
+      ProvisioningAllowListTable: this.provisioning.allowList.tableName,
     }
     for (const [key, value] of Object.entries(outputs)) new CfnOutput(this, key, { value })
     // The CDK's own helper functions (bucket notifications, custom resources) would log forever otherwise.

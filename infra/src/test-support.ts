@@ -27,7 +27,13 @@ export function fixtureStack(
   if (options.bundle === false) context['aws:cdk:bundling-stacks'] = []
   const app = new App({ outdir, context, builtinCloudFormationValidation: options.validate ?? false })
   const stack = new EdgetwinStack(app, 'Test', {
-    entries: { router: FIXTURE_HANDLER, enrichment: FIXTURE_HANDLER, detector: FIXTURE_HANDLER, postProcessor: FIXTURE_HANDLER },
+    entries: {
+      router: FIXTURE_HANDLER,
+      enrichment: FIXTURE_HANDLER,
+      detector: FIXTURE_HANDLER,
+      postProcessor: FIXTURE_HANDLER,
+      preProvisioningHook: FIXTURE_HANDLER,
+    },
     imageDirectory: FIXTURE_IMAGE_DIR,
     imageFile: 'Dockerfile',
     zone: ulezZone(),
