@@ -198,7 +198,10 @@ export function applyIdentity(identity: ProvisionedIdentity, configFile: string,
     config.deviceId = identity.thingName
     const kind = identity.deviceConfiguration.kind
     if (kind && !config.kind) config.kind = kind
-    config.broker = { ...(config.broker ?? {}), tls: { ...(config.broker?.tls ?? {}), certFile, keyFile } }
+    // IoT Core admits a connection only with the thing name as client id; the agent defaults it to deviceId.
+    const broker = { ...(config.broker ?? {}), tls: { ...(config.broker?.tls ?? {}), certFile, keyFile } } as Record<string, unknown>
+    if (broker.clientId !== undefined) broker.clientId = identity.thingName
+    config.broker = broker
     atomic(configFile, `${JSON.stringify(config, null, 2)}\n`, 0o600)
   } catch (err) {
     throw new ProvisioningError(
