@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type BatchEnvelope, encodeEnvelope, telemetryTopic } from '@edgetwin/shared-schemas'
+import { gunzipSync } from 'node:zlib'
+import { type BatchEnvelope, decodeEnvelope, encodeEnvelope, telemetryTopic } from '@edgetwin/shared-schemas'
 import { pino } from 'pino'
 import { createLocalEventBus } from '../src/event-bus.js'
 import { createLocalIngest } from '../src/runtime/local-ingest.js'
@@ -76,6 +77,45 @@ function buildMessages(): Array<{ topic: string; envelope: BatchEnvelope }> {
   return out
 }
 
+/** CPU seconds `fn` takes over every payload (one thread, synchronous work). */
+function cpuOf(payloads: readonly { payload: Buffer }[], fn: (p: Buffer) => unknown): number {
+  const c0 = process.cpuUsage()
+  for (const p of payloads) fn(p.payload)
+  const c = process.cpuUsage(c0)
+  return (c.user + c.system) / 1e6
+}
+
+const GOAL_PER_CPU_S = 100_000
+
+/**
+ * Where one record's CPU time goes: gunzip, JSON.parse, schema validation (decodeEnvelope minus the two), then
+ * de-duplication (a replay: decode + marks, nothing written) and the sink writes with their marks (the full run
+ * minus the replay). Printed per record and as records per CPU-second beside the goal.
+ */
+function stages(payloads: readonly { payload: Buffer }[], records: number, fullCpuS: number, replayCpuS: number): void {
+  const gunzipS = cpuOf(payloads, (p) => gunzipSync(p))
+  const parseS = cpuOf(payloads, (p) => JSON.parse(gunzipSync(p).toString('utf8'))) - gunzipS
+  const decodeS = cpuOf(payloads, (p) => decodeEnvelope(p))
+  const rows: [string, number][] = [
+    ['gunzip', gunzipS],
+    ['JSON.parse', parseS],
+    ['validate (envelope + records)', decodeS - gunzipS - parseS],
+    ['de-duplicate (replay minus decode)', replayCpuS - decodeS],
+    ['route + sink writes + marks', fullCpuS - replayCpuS],
+    ['total (gzip envelopes to local sinks)', fullCpuS],
+  ]
+  console.log(
+    `  per-stage CPU (goal: >= ${GOAL_PER_CPU_S.toLocaleString('en')} records per CPU-second, i.e. <= ${(1e6 / GOAL_PER_CPU_S).toFixed(0)} µs/record)`,
+  )
+  for (const [name, cpuS] of rows) {
+    const us = (cpuS / records) * 1e6
+    console.log(`    ${name.padEnd(40)} ${us.toFixed(2).padStart(7)} µs/record  ${((cpuS / fullCpuS) * 100).toFixed(0).padStart(3)} %`)
+  }
+  console.log(
+    `    ${'records per CPU-second / goal'.padEnd(40)} ${Math.round(records / fullCpuS).toLocaleString('en')} / ${GOAL_PER_CPU_S.toLocaleString('en')} = ${(records / fullCpuS / GOAL_PER_CPU_S).toFixed(2)}x`,
+  )
+}
+
 async function run(label: string, compression: 'gzip' | 'none', replay: boolean): Promise<void> {
   const messages = buildMessages()
   const payloads = messages.map((m) => ({ topic: m.topic, payload: encodeEnvelope(m.envelope, compression) }))
@@ -104,10 +144,12 @@ async function run(label: string, compression: 'gzip' | 'none', replay: boolean)
       for (const p of payloads) await ingest.router.handle(p.topic, p.payload)
       const s = Number(process.hrtime.bigint() - again) / 1e9
       const c = process.cpuUsage(cpuAgain)
+      const replayCpuS = (c.user + c.system) / 1e6
       console.log(
         `${'  replay of the same (all dropped)'.padEnd(34)} ${Math.round(records / s).toLocaleString('en')} records/s wall; ` +
-          `${Math.round(records / ((c.user + c.system) / 1e6)).toLocaleString('en')} records per CPU-second  (duplicate batches ${ingest.router.stats().duplicateBatches})`,
+          `${Math.round(records / replayCpuS).toLocaleString('en')} records per CPU-second  (duplicate batches ${ingest.router.stats().duplicateBatches})`,
       )
+      stages(payloads, records, cpuSeconds, replayCpuS)
     }
   } finally {
     await ingest.close()
