@@ -1,6 +1,7 @@
 import type { TimeSeriesPoint } from '@edgetwin/cloud'
 import type { ConsoleLiveUpdate, ConsoleVehicle } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
+import { newestTurbineSample } from './newest-sample.js'
 import type { ConsoleSources } from './sources.js'
 
 /** One connected client: the hub calls `send` at most once per tick. */
@@ -87,7 +88,13 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     const nowMs = now().getTime()
     const out: ConsoleLiveUpdate['turbines'] = []
     for (const deviceId of await reader.devices('turbine')) {
-      const fromMs = (turbineCursor.get(deviceId) ?? nowMs - TURBINE_LOOKBACK_MS) + 1
+      let cursor = turbineCursor.get(deviceId)
+      if (cursor === undefined) {
+        // First sight of this turbine: start from its newest sample (its own clock), not from the server's now.
+        cursor = (await newestTurbineSample(reader, deviceId, nowMs))?.timeMs ?? nowMs - TURBINE_LOOKBACK_MS
+        turbineCursor.set(deviceId, cursor)
+      }
+      const fromMs = cursor + 1
       const points = await reader.range({ deviceId, measurement: 'turbine', fromMs, toMs: nowMs + TURBINE_LOOKBACK_MS })
       const last: TimeSeriesPoint | undefined = points[points.length - 1]
       if (!last) continue

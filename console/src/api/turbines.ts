@@ -9,28 +9,17 @@ import {
   Type,
 } from '@edgetwin/shared-schemas'
 import { ConsoleError } from '../errors.js'
+import { newestTurbineSample } from '../newest-sample.js'
 import type { ConsoleFastify, RouteContext } from './context.js'
 
 const TAGS = ['turbines']
 const HOUR_MS = 3_600_000
-/** Samples carry the turbine's own clock (virtual time in the simulator), so "the last hour" ends at its newest sample. */
-const LOOKBACK_MS = 7 * 24 * HOUR_MS
 
 function readerOf(ctx: RouteContext): TimeSeriesReader {
   const reader = ctx.sources.timeSeries
   if (!reader)
     throw new ConsoleError('CONSOLE_SOURCE_UNAVAILABLE', 'the configured time series store cannot be read back here (Timestream)')
   return reader
-}
-
-/** The newest sample of a turbine within the look-back, or undefined. */
-async function newestSample(reader: TimeSeriesReader, deviceId: string, nowMs: number) {
-  // The store answers ranges; the newest sample is found in growing windows so a busy turbine costs one small read.
-  for (const spanMs of [60_000, HOUR_MS, LOOKBACK_MS]) {
-    const points = await reader.range({ deviceId, measurement: 'turbine', fromMs: nowMs - spanMs, toMs: nowMs + HOUR_MS })
-    if (points.length > 0) return points[points.length - 1]
-  }
-  return undefined
 }
 
 export function registerTurbineRoutes(app: ConsoleFastify, ctx: RouteContext): void {
@@ -49,7 +38,7 @@ export function registerTurbineRoutes(app: ConsoleFastify, ctx: RouteContext): v
       const ids = await reader.devices('turbine')
       const turbines = await Promise.all(
         ids.map(async (deviceId) => {
-          const last = await newestSample(reader, deviceId, nowMs)
+          const last = await newestTurbineSample(reader, deviceId, nowMs)
           const endMs = last ? last.timeMs + 1 : nowMs
           const alarms = await reader.alarmCounts({
             deviceId,
@@ -86,8 +75,8 @@ export function registerTurbineRoutes(app: ConsoleFastify, ctx: RouteContext): v
       const reader = readerOf(ctx)
       const { deviceId } = request.params
       const minutes = request.query.minutes ?? 60
-      const last = await newestSample(reader, deviceId, ctx.now().getTime())
-      if (!last) throw new ConsoleError('CONSOLE_NOT_FOUND', `no turbine samples for deviceId '${deviceId}' in the last 7 days`)
+      const last = await newestTurbineSample(reader, deviceId, ctx.now().getTime())
+      if (!last) throw new ConsoleError('CONSOLE_NOT_FOUND', `no turbine samples for deviceId '${deviceId}'`)
       const toMs = last.timeMs + 1
       const fromMs = toMs - minutes * 60_000
       const points = await reader.range({ deviceId, measurement: 'turbine', fromMs, toMs })
