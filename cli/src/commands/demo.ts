@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { createProgress } from '../demo/progress.js'
-import { closeOnSignals } from '../lifecycle.js'
+import { type Closable, closeOnSignals } from '../lifecycle.js'
 import { parsePort, parsePositiveInt } from '../options.js'
 
 interface DemoOptions {
@@ -14,6 +14,7 @@ interface DemoOptions {
   turbines: boolean
   exit: boolean
   dataDir: string
+  consolePort: number
 }
 
 /** The ULEZ daily charge for a non-compliant car or van (Transport for London, since 2019). */
@@ -35,6 +36,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--turbine-minutes <n>', 'virtual minutes of the wind farm', parsePositiveInt, 120)
     .option('--no-fleet', 'skip the vehicle flow')
     .option('--no-turbines', 'skip the turbine flow')
+    .option('--console-port <port>', 'web console port once the flows are done (0: any free port)', parsePort, 8080)
     .option('--exit', 'stop the broker and exit once the flows have finished (otherwise the broker keeps running until Ctrl-C)')
     .option('--data-dir <dir>', 'where the demo keeps its data (emptied at the start)', '.edgetwin/demo')
     .action(async (opts: DemoOptions) => {
@@ -54,7 +56,8 @@ export function registerDemoCommand(program: Command): void {
         progress.close()
         throw err
       })
-      const { shutdown, done } = closeOnSignals([broker, { close: async () => progress.close() }])
+      const running: Closable[] = [broker, { close: async () => progress.close() }]
+      const { shutdown, done } = closeOnSignals(running)
       try {
         out(`edgetwin: embedded MQTT broker on ${broker.url} — watch it with: mosquitto_sub -p ${broker.port} -t 'dt/edgetwin/#' -v`)
         const dataDir = resolve(opts.dataDir)
@@ -119,6 +122,17 @@ export function registerDemoCommand(program: Command): void {
         out(`\n== edgetwin demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s (${flowSeconds.join(', ')}) ==`)
         for (const line of summary) out(line)
         if (!opts.exit) {
+          // The web console over what the flows stored; new positions on the broker still reach its map.
+          const { startStoredConsole } = await import('@edgetwin/console')
+          const web = await startStoredConsole({
+            brokerUrl: broker.url,
+            fleetDataDir: join(dataDir, 'fleet', 'cloud'),
+            turbinesDataDir: join(dataDir, 'turbines', 'cloud'),
+            logger: (await import('pino')).pino({ level: 'warn' }),
+            config: { port: opts.consolePort },
+          })
+          running.push(web)
+          out(`\nThe web console: ${web.url}`)
           out(
             `\nThe broker is still running on ${broker.url}: mosquitto_sub -p ${broker.port} -t '#' -v / mosquitto_pub -p ${broker.port} -t test -m hello. Ctrl-C stops it.`,
           )
