@@ -13,8 +13,7 @@ import {
   type TimeSeriesPoint,
 } from '@edgetwin/cloud'
 import { parseDispatchConfig, startDispatchServer } from '@edgetwin/openfast-container'
-import { CONTROLLER_PARAMETER_DEFAULTS, type TurbineSample } from '@edgetwin/shared-schemas'
-import { runSimulation } from '@edgetwin/turbine-model'
+import type { TurbineSample } from '@edgetwin/shared-schemas'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { handler } from '../../cloud/src/lambda/twin-detector.js'
@@ -24,6 +23,7 @@ import { startTimestreamWire, type TimestreamWire } from '../ingest/support/time
 import { type KmsWire, startKmsWire } from '../jobs/support/kms-wire.js'
 import { startTestTurbine, waitFor } from '../jobs/support/turbine.js'
 import { restJsonError, startWireServer, type WireServer } from '../support/aws-wire.js'
+import { modelTelemetry } from '../twin/support/turbine-telemetry.js'
 import { type SecretsManagerWire, startSecretsManagerWire } from './support/secrets-manager-wire.js'
 import { startTimestreamQueryWire, type TimestreamQueryWire } from './support/timestream-query-wire.js'
 
@@ -34,23 +34,7 @@ const start = new Date('2026-10-01T12:00:00Z')
 const end = new Date(start.getTime() + 600_000)
 
 /** 1 Hz telemetry of a turbine in 14 m/s wind at turbulence intensity `ti`, from the model itself. */
-function telemetry(ti: number, seed: number): TurbineSample[] {
-  const out = runSimulation({ windSpeedMps: 14, turbulenceIntensity: ti, seed, durationS: 600, outputDtS: 1 })
-  const col = (name: string) => out.columns[out.channels.indexOf(name)]!
-  const [time, wind, rotor, gen, power, torque, pitch] = ['Time', 'Wind1VelX', 'RotSpeed', 'GenSpeed', 'GenPwr', 'GenTq', 'BldPitch1'].map(
-    col,
-  )
-  return Array.from(time!, (t, i) => ({
-    time: new Date(start.getTime() + t * 1000).toISOString(),
-    windSpeedMps: wind![i]!,
-    rotorSpeedRpm: rotor![i]!,
-    generatorSpeedRpm: gen![i]!,
-    generatorPowerKw: power![i]!,
-    generatorTorqueKnm: torque![i]!,
-    bladePitchDeg: pitch![i]!,
-    alarms: gen![i]! > CONTROLLER_PARAMETER_DEFAULTS.overspeedAlarmGeneratorSpeedRpm ? ['overspeed' as const] : [],
-  }))
-}
+const telemetry = (ti: number, seed: number): TurbineSample[] => modelTelemetry(ti, seed, start)
 
 const point = (deviceId: string, seq: number, s: TurbineSample): TimeSeriesPoint => {
   const { time, alarms, ...rest } = s

@@ -15,7 +15,7 @@ import { type DispatchServer, parseDispatchConfig, startDispatchServer } from '@
 import { parseConfig, validators } from '@edgetwin/shared-schemas'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnCli } from '../support/cli.js'
+import { runCli } from '../support/cli.js'
 import { modelTelemetry } from './support/turbine-telemetry.js'
 
 /**
@@ -29,19 +29,6 @@ const log = pino({ level: 'silent' })
 let server: DispatchServer
 let decision: DecisionRecord
 const created: ControllerUpdateJob[] = []
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnCli(args, { env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.on('data', (c: Buffer) => {
-    stdout += c.toString()
-  })
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString()
-  })
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })))
-}
 
 beforeAll(async () => {
   server = await startDispatchServer(parseDispatchConfig({ port: 0, dataDir: join(dataDir, 'dispatch'), logLevel: 'warn' }), {
