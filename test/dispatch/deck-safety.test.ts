@@ -200,3 +200,46 @@ describe('malformed uploads answer 400, not 500', () => {
     }
   })
 })
+
+describe('the value checked is the one OpenFAST and ROSCO read', () => {
+  const cases: [string, Edit[], string][] = [
+    [
+      // The .fst is read by position (NWTC ReadVar does not check names): a relabelled line at EDFile's place, and a
+      // proper EDFile line appended where OpenFAST never reads.
+      'a relabelled line where the .fst is read by position',
+      [
+        { file: FST, replace: ['"NRELOffshrBsline5MW_Onshore_ElastoDyn.dat"    EDFile ', '"../../../etc/passwd.dat"    EDFileX'] },
+        { file: FST, replace: ['VTK_fps ', 'VTK_fps \n"NRELOffshrBsline5MW_Onshore_ElastoDyn.dat"    EDFile   - appended\n'] },
+      ],
+      'DISPATCH_DECK_INVALID',
+    ],
+    [
+      'a second DLL_InFile line in ServoDyn',
+      [{ file: SD, replace: ['"DISCON.IN"    DLL_InFile', '"../../x/DISCON.IN"    DLL_InFile   - again\n"DISCON.IN"    DLL_InFile'] }],
+      'DISPATCH_DECK_INVALID',
+    ],
+    [
+      // ROSCO takes the LAST line whose second word is the name, with or without the `!`.
+      'a later PerfFileName line without "!" in DISCON.IN',
+      [
+        {
+          file: DISCON,
+          replace: ['! Controller parameter input file', '"../../x/Cp.txt"   PerfFileName\n! Controller parameter input file'],
+        },
+      ],
+      'DISPATCH_DECK_INVALID',
+    ],
+    [
+      // AeroDyn's word splitting stops at a comma: "../secret" would be read, "../secret,/../deck/x" checked.
+      'a comma in an unquoted file name',
+      [{ file: AD, replace: ['"NRELOffshrBsline5MW_AeroDyn_blade.dat"    ADBlFile(1)', '../secret,/../deck/x.dat    ADBlFile(1)'] }],
+      'DISPATCH_UNSAFE_PATH',
+    ],
+  ]
+  for (const [label, edits, code] of cases) {
+    it(`refuses ${label}`, async () => {
+      const res = await upload(withEdits(...edits))
+      expect([res.statusCode, res.json().code]).toEqual([400, code])
+    })
+  }
+})

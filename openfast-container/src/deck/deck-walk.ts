@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 import { DispatchError } from '../errors.js'
 import { DECK_ENCODING, hasInputValue, type InputFileFormat, readInputValue, unquote } from './input-file.js'
+import { checkPositionalLayout, referenceLayout, requireSingleValue, roscoValue } from './reader-semantics.js'
 
 /**
  * Every file-name field of every OpenFAST v4.1 and ROSCO v2.10 input file the server knows, learnt from their readers
@@ -56,6 +57,8 @@ export interface DeckWalk {
 /** Fields that name a library to load: never a deck file; the server forces them (ServoDyn) or refuses their use (ROSCO). */
 export const LIBRARY_FIELDS = { servoDyn: 'DLL_FileName', rosco: 'DLL_FileName' } as const
 
+const SAFE_NAME = /^[A-Za-z0-9._/-]+$/
+
 function invalid(message: string): DispatchError {
   return new DispatchError('DISPATCH_DECK_INVALID', message)
 }
@@ -82,8 +85,17 @@ class Walker {
     return t
   }
 
+  /** The value OpenFAST (one line per name) or ROSCO (its FindLine) will read; see reader-semantics.ts. */
   async value(abs: string, field: string, format: InputFileFormat = 'openfast'): Promise<string> {
-    return unquote(readInputValue(await this.text(abs), field, format, this.rel(abs)))
+    const text = await this.text(abs)
+    if (format === 'discon') return roscoValue(text, field, this.rel(abs))
+    requireSingleValue(text, field, this.rel(abs))
+    return unquote(readInputValue(text, field, format, this.rel(abs)))
+  }
+
+  /** A file OpenFAST reads by position must keep the reference layout up to the last value the server reads. */
+  async positional(abs: string, layout: readonly (string | undefined)[], lastName: string): Promise<void> {
+    checkPositionalLayout(await this.text(abs), layout, lastName, this.rel(abs))
   }
 
   async number(abs: string, field: string, format: InputFileFormat = 'openfast'): Promise<number> {
@@ -121,8 +133,13 @@ class Walker {
       return undefined
     }
     const shown = `${this.rel(from)}: ${field} = ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)}`
-    if (isAbsolute(name) || /[\\:\0]/.test(name)) {
+    if (isAbsolute(name)) {
       throw new DispatchError('DISPATCH_UNSAFE_PATH', `${shown} is not allowed: name a file inside the deck by a relative path`)
+    }
+    // Readers cut words at blanks, commas, semicolons and quotes (and Fortran list-directed input at '/'): a name of
+    // other characters could be read as a different path than the one checked here. Deck file names never need them.
+    if (!SAFE_NAME.test(name)) {
+      throw new DispatchError('DISPATCH_UNSAFE_PATH', `${shown} is not allowed: use only [A-Za-z0-9._/-] in file names`)
     }
     const abs = resolve(dirname(from), name)
     const rel = relative(this.deckDir, abs)
@@ -155,6 +172,7 @@ class Walker {
 }
 
 async function walkElastoDyn(w: Walker, ed: string): Promise<void> {
+  await w.positional(ed, referenceLayout().elastodyn, 'TwrFile')
   await w.includes(ed)
   const numBl = await w.number(ed, 'NumBl')
   for (let b = 1; b <= 3; b++) {
@@ -243,6 +261,7 @@ export async function walkDeck(deckDir: string, entryFile: string): Promise<Deck
   const w = new Walker(resolve(deckDir))
   const fst = resolve(w.deckDir, entryFile)
   if (relative(w.deckDir, fst).startsWith('..')) throw new DispatchError('DISPATCH_UNSAFE_PATH', `entry ${entryFile} escapes the deck`)
+  await w.positional(fst, referenceLayout().fst, 'OutFileFmt')
   await w.requireSwitch(fst, 'CompElast', [1], 'ElastoDyn only (BeamDyn and SED are not supported)')
   const inflow = await w.requireSwitch(fst, 'CompInflow', [0, 1], 'InflowWind or still air')
   const aero = await w.requireSwitch(fst, 'CompAero', [0, 2], 'AeroDyn or none')

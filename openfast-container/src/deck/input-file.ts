@@ -25,12 +25,21 @@ function escapeRegExp(s: string): string {
 
 const SECTION_RULE = /^\s*(-{2,}|={2,})/
 
-function locate(lines: readonly string[], name: string, format: InputFileFormat): Located | undefined {
+function valuePattern(name: string, format: InputFileFormat): RegExp {
   const n = escapeRegExp(name)
-  const pattern =
-    format === 'openfast'
-      ? new RegExp(`^(\\s*)("[^"]*"|\\S+)(\\s+${n}(?:\\s|$).*)$`, 'is')
-      : new RegExp(`^(\\s*)(\\S.*?)(\\s+!\\s*${n}(?:\\s|$).*)$`, 's')
+  return format === 'openfast'
+    ? new RegExp(`^(\\s*)("[^"]*"|\\S+)(\\s+${n}(?:\\s|$).*)$`, 'is')
+    : new RegExp(`^(\\s*)(\\S.*?)(\\s+!\\s*${n}(?:\\s|$).*)$`, 's')
+}
+
+/** How many lines give a value to `name` (section rules excluded). */
+export function countInputValues(text: string, name: string, format: InputFileFormat): number {
+  const pattern = valuePattern(name, format)
+  return text.split('\n').filter((l) => !SECTION_RULE.test(l) && pattern.test(l)).length
+}
+
+function locate(lines: readonly string[], name: string, format: InputFileFormat): Located | undefined {
+  const pattern = valuePattern(name, format)
   for (let i = 0; i < lines.length; i++) {
     // Section rules (`---- FURLING ----`, `====== Outputs ====`) are not values, though their second word may be a name.
     if (SECTION_RULE.test(lines[i])) continue
