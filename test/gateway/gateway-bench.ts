@@ -122,7 +122,9 @@ try {
   console.log(`  ceiling: the poll query alone       ${fmt(ceilingRowsPerS)} rows/s   ratio ${(rowsPerS / ceilingRowsPerS).toFixed(2)}×`)
   console.log(`  storage writes (/proc/self/io)      ${((writesAfter - writesBefore) / ROWS).toFixed(1)} bytes/row (goal < 200)`)
   console.log(`  of which checkpoints                ${(checkpoint.bytes / ROWS).toFixed(3)} bytes/row in ${checkpoint.writes} writes`)
-  console.log(`  peak RSS                            ${(peakRss / 2 ** 20).toFixed(0)} MB; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s in all (bench process, incl. the ceiling run)`)
+  console.log(
+    `  peak RSS                            ${(peakRss / 2 ** 20).toFixed(0)} MB; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s in all (bench process, incl. the ceiling run)`,
+  )
   console.log(
     `  aggregates at the broker            ${received.aggregates} in ${received.messages} message(s); rows read ${sources[0]?.rows}`,
   )
