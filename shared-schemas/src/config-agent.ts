@@ -15,6 +15,53 @@ export const TlsConfig = Type.Object(
 )
 export type TlsConfig = Static<typeof TlsConfig>
 
+const EnvName = Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })
+
+/** How the AWS IoT Device SDK v2 transport authenticates (`broker.transport: 'aws-iot-sdk'` only). */
+export const AwsIotSdkConfig = Type.Object(
+  {
+    /**
+     * mtls: certificate and key files (broker.tls). pkcs11: the key stays in a PKCS#11 token (HSM, TPM, SoftHSM),
+     * the certificate is broker.tls.certFile. websocket-sigv4: wss:// signed with SigV4 from the default AWS
+     * credential chain. custom-authorizer: an IoT Core custom authorizer (broker.username, broker.passwordEnv).
+     */
+    auth: Type.Union([Type.Literal('mtls'), Type.Literal('pkcs11'), Type.Literal('websocket-sigv4'), Type.Literal('custom-authorizer')], {
+      default: 'mtls',
+    }),
+    pkcs11: Type.Optional(
+      Type.Object(
+        {
+          /** The PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so. */
+          libraryFile: Type.String({ minLength: 1 }),
+          slotId: Type.Optional(Type.Integer({ minimum: 0 })),
+          tokenLabel: Type.Optional(Type.String({ minLength: 1 })),
+          /** Environment variable holding the user PIN; absent means a protected authentication path. */
+          pinEnv: Type.Optional(EnvName),
+          /** Label of the private key object on the token. */
+          keyLabel: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** SigV4 signing region; by default taken from the endpoint name (xxx-ats.iot.REGION.amazonaws.com). */
+    region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$' })),
+    customAuthorizer: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 128 }),
+          /** Signed-token authorizers: the token's query-string key and the env variables of token and signature. */
+          tokenKeyName: Type.Optional(Type.String({ minLength: 1 })),
+          tokenValueEnv: Type.Optional(EnvName),
+          tokenSignatureEnv: Type.Optional(EnvName),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type AwsIotSdkConfig = Static<typeof AwsIotSdkConfig>
+
 export const BrokerConfig = Type.Object(
   {
     url: Type.String({ pattern: '^(mqtt|mqtts|tcp|tls|ws|wss)://', default: 'mqtt://127.0.0.1:1883' }),
@@ -28,6 +75,12 @@ export const BrokerConfig = Type.Object(
     /** Name of the environment variable holding the password; never the password itself. */
     passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
     tls: Type.Optional(TlsConfig),
+    /**
+     * Which MQTT client carries the session: MQTT.js (the default), or the AWS IoT Device SDK v2's MQTT 5 client
+     * (aws-crt; an optional dependency of the agent, loaded only when chosen; needs protocolVersion 5).
+     */
+    transport: Type.Union([Type.Literal('mqttjs'), Type.Literal('aws-iot-sdk')], { default: 'mqttjs' }),
+    awsIotSdk: Type.Optional(AwsIotSdkConfig),
   },
   { additionalProperties: false, default: {} },
 )
