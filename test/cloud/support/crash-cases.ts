@@ -11,6 +11,8 @@ function expectExactlyOnce(r: CrashRunResult, timeSeries: 'SQLite' | 'InfluxDB')
   expect(new Set(r.kills.map((k) => k.signal))).toEqual(new Set(['SIGTERM', 'SIGKILL']))
   // A SIGTERM drains and exits 0; a SIGKILL leaves no exit code.
   for (const k of r.kills) expect(k.exitCode).toBe(k.signal === 'SIGTERM' ? 0 : null)
+  // A SIGTERM closes nothing under a write: no 'archive stream is closed', no 'database connection is not open'.
+  expect(r.kills.filter((k) => k.signal === 'SIGTERM').flatMap((k) => k.errorLogs)).toEqual([])
   expect(r.finalExitCode).toBe(0)
   // 0 lost, 0 duplicates: each list equals the acknowledged records one for one.
   expect(r.trackerRows, 'tracker rows').toEqual(r.expectedPositions)

@@ -33,7 +33,12 @@ export interface CrashRunOptions {
 
 /** What the agents had acknowledged by the broker (accepted, then drained), and what the cloud stored. */
 export interface CrashRunResult {
-  readonly kills: { readonly signal: 'SIGTERM' | 'SIGKILL'; readonly exitCode: number | null }[]
+  readonly kills: {
+    readonly signal: 'SIGTERM' | 'SIGKILL'
+    readonly exitCode: number | null
+    /** The run's error and fatal log lines (pino levels 50, 60). */
+    readonly errorLogs: string[]
+  }[]
   /** `deviceId sampleTime`, sorted: one per accepted position (all are > 30 m apart, so the tracker keeps them all). */
   readonly expectedPositions: string[]
   /** `deviceId seq`, sorted: one per accepted metric. */
@@ -167,11 +172,21 @@ export async function runCrashLoop(options: CrashRunOptions): Promise<CrashRunRe
   }
   const kills: CrashRunResult['kills'] = []
   let cloud: ChildProcess | undefined
+  const output = new Map<ChildProcess, string[]>()
   const startCloud = async (): Promise<ChildProcess> => {
     const child = spawnCli(['cloud', 'run', '--config', configFile])
+    const chunks: string[] = []
+    output.set(child, chunks)
+    child.stdout?.on('data', (c: Buffer) => chunks.push(c.toString()))
+    child.stderr?.on('data', (c: Buffer) => chunks.push(c.toString()))
     await waitForOutput(child, /edgetwin cloud routing from/, 60_000)
     return child
   }
+  const errorLogs = (child: ChildProcess): string[] =>
+    (output.get(child) ?? [])
+      .join('')
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l))
   const routed = () => countRows(dataDir, 'SELECT COALESCE(SUM(seq), 0) AS n FROM high_water_marks')
   try {
     // The first run creates the router's persistent session before anything is published: from then on the
@@ -189,7 +204,7 @@ export async function runCrashLoop(options: CrashRunOptions): Promise<CrashRunRe
       const c = cloud
       const exited = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)))
       c.kill(signal)
-      kills.push({ signal, exitCode: await exited })
+      kills.push({ signal, exitCode: await exited, errorLogs: errorLogs(c) })
       cloud = undefined
     }
     producing = false
