@@ -187,15 +187,27 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
         `turbulence ${options.baseTurbulenceIntensity ?? 0.06}; ${anomalous.id} steps to ${options.steppedTurbulenceIntensity ?? 0.15} at ${hhmm(startMs, stepAtMs)}`,
     )
 
+    // After an anomaly the loop simulates the controller and its candidates: the slowest part of the run. While
+    // the dispatch server has work, say how much (its /healthz counts running and queued simulations).
+    // No bar or ETA meanwhile: virtual time stands still until the decision, so its pace says nothing.
+    let simulatingFor: string | undefined
+    const virtualNow = () => `${hhmm(startMs, clock.nowMs())} of ${hhmm(startMs, startMs + durationMs)} virtual`
+    const simulationStatus = setInterval(async () => {
+      if (!simulatingFor) return
+      const health = await fetch(`${dispatch.url}/healthz`).then(
+        async (r) => (r.ok ? ((await r.json()) as { running: number; queued: number }) : undefined),
+        () => undefined,
+      )
+      if (!health || !simulatingFor || health.running + health.queued === 0) return
+      progress(`${virtualNow()} · simulating candidates for ${simulatingFor}: ${health.running} running, ${health.queued} waiting`)
+    }, 1000)
+    simulationStatus.unref()
+    closers.push(async () => clearInterval(simulationStatus))
     const printing: Notifier = {
       async notify(n) {
         log(`${hhmm(startMs, clock.nowMs())} twin ${n.kind}: ${n.deviceId}: ${n.message}`)
-        // After an anomaly the loop simulates the controller and its candidates: the slowest part of the run.
-        if (n.kind === 'anomaly') {
-          progress(
-            `${hhmm(startMs, clock.nowMs())} of ${hhmm(startMs, startMs + durationMs)} virtual · simulating candidates for ${n.deviceId}`,
-          )
-        }
+        simulatingFor = n.kind === 'anomaly' ? n.deviceId : undefined
+        if (simulatingFor) progress(`${virtualNow()} · simulating candidates for ${simulatingFor}`)
       },
     }
     const twin: TwinService = createTwinService({
