@@ -17,13 +17,14 @@ import { createResidencyAdmission, type ResidencyAdmission } from './gateway/adm
 import { LastError, newCounters } from './health/counters.js'
 import { buildHealthReport, buildWillPayload } from './health/health-report.js'
 import { createAgentLogger } from './logger.js'
-import { MqttConnection, type MqttSession } from './mqtt/session.js'
+import type { MqttSession } from './mqtt/session.js'
 import { loadTlsMaterial } from './mqtt/tls.js'
 import { GroupCommitter } from './outbox/group-commit.js'
 import type { SqliteOutbox } from './outbox/outbox.js'
 import { openOutbox, type SalvageReport } from './outbox/salvage.js'
 import { ENVELOPE_OVERHEAD_BYTES, PER_RECORD_OVERHEAD_BYTES } from './publish/envelope-batch.js'
 import { Publisher } from './publish/publisher.js'
+import { type AgentTransport, createTransport } from './transport/transport.js'
 
 export interface AgentDeps {
   readonly logger?: Logger
@@ -56,7 +57,7 @@ export function createAgent(config: unknown, deps: AgentDeps = {}): Agent {
 
 class EdgeAgent implements Agent {
   readonly config: Readonly<AgentConfig>
-  readonly mqtt: MqttConnection
+  readonly mqtt: AgentTransport
   private readonly log: Logger
   /**
    * The logger components derive theirs from. pino does not replace a binding in a child, it repeats it: a
@@ -94,19 +95,24 @@ class EdgeAgent implements Agent {
     )
     const b = config.broker
     const password = resolveBrokerPassword(config, deps.env)
-    this.mqtt = new MqttConnection({
-      url: b.url,
-      protocolVersion: b.protocolVersion,
-      clientId: b.clientId ?? config.deviceId,
-      keepaliveS: b.keepaliveS,
-      ...(b.username !== undefined ? { username: b.username } : {}),
-      ...(password !== undefined ? { password } : {}),
-      ...(b.tls ? { tls: loadTlsMaterial(b.tls) } : {}),
-      reconnect: config.reconnect,
-      will: () => this.will(),
-      logger: this.baseLog.child({ component: 'mqtt' }),
-      onError: (err) => this.lastError.record(err),
-    })
+    this.mqtt = createTransport(
+      b,
+      {
+        url: b.url,
+        protocolVersion: b.protocolVersion,
+        clientId: b.clientId ?? config.deviceId,
+        keepaliveS: b.keepaliveS,
+        ...(b.username !== undefined ? { username: b.username } : {}),
+        ...(password !== undefined ? { password } : {}),
+        // The SDK transport reads the files itself (its TLS is aws-crt's); see sdk-connect-plan.ts.
+        ...(b.tls && b.transport !== 'aws-iot-sdk' ? { tls: loadTlsMaterial(b.tls) } : {}),
+        reconnect: config.reconnect,
+        will: () => this.will(),
+        logger: this.baseLog.child({ component: 'mqtt' }),
+        onError: (err) => this.lastError.record(err),
+      },
+      deps.env,
+    )
   }
 
   get controller(): ControllerParametersView | undefined {

@@ -2,9 +2,9 @@ import { type DeviceKind, type PublishConfig, STREAMS, type Static, type StreamN
 import type { Logger } from 'pino'
 import { AgentError, isAgentError } from '../errors.js'
 import type { HealthCounters } from '../health/counters.js'
-import type { MqttConnection } from '../mqtt/session.js'
 import type { GroupCommitter } from '../outbox/group-commit.js'
 import type { OutboxRow, SqliteOutbox } from '../outbox/outbox.js'
+import type { AgentTransport } from '../transport/transport.js'
 import { ENVELOPE_OVERHEAD_BYTES, encodeBatch, PER_RECORD_OVERHEAD_BYTES } from './envelope-batch.js'
 import { RateLimiter } from './rate-limiter.js'
 import { damagedRowReason } from './row-check.js'
@@ -15,7 +15,7 @@ export interface PublisherOptions {
   readonly config: Static<typeof PublishConfig>
   readonly outbox: SqliteOutbox
   readonly committer: GroupCommitter
-  readonly session: MqttConnection
+  readonly session: AgentTransport
   readonly counters: HealthCounters
   readonly logger: Logger
   readonly onError: (err: AgentError) => void
