@@ -130,4 +130,12 @@ describe('edgetwin twin replay', () => {
     expect(code).not.toBe(0)
     expect(stderr).toMatch(/decisionId 'no-such-decision' is not in .*twin\.db/)
   }, 60_000)
+
+  it('is what `twin decisions` lists: the record id, the action and the seeds each controller finished', async () => {
+    const { code, stdout } = await runCli(['twin', 'decisions', '--data-dir', join(dataDir, 'cloud'), '--device', 'turbine-1'])
+    expect(code).toBe(0)
+    expect(stdout).toContain(`${decision.id}  turbine-1  UPDATE ${decision.decision.candidate}  job ${decision.jobId}`)
+    const names = decision.inputs!.controllers.map((c) => `${c.name} 2/2`).join(', ')
+    expect(stdout).toContain(`seeds finished: ${names}`)
+  }, 60_000)
 })

@@ -69,9 +69,16 @@ export function registerTwinCommands(program: Command): void {
         }
         for (const r of records) {
           const c = r.conditions as { meanWindSpeedMps?: number; turbulenceIntensity?: number; overspeedEpisodes?: number }
+          const aggregates = (r.results as { aggregates?: Array<{ name: string; seedsFinished?: number; seedsExpected?: number }> } | null)
+            ?.aggregates
+          const seeds = aggregates?.every((a) => a.seedsFinished !== undefined)
+            ? `  seeds finished: ${aggregates.map((a) => `${a.name} ${a.seedsFinished}/${a.seedsExpected}`).join(', ')}\n`
+            : ''
+          const action = r.outcome ? `OUTCOME ${r.outcome.status}` : r.decision.action.toUpperCase()
           process.stdout.write(
-            `${r.createdAt}  ${r.deviceId}  ${r.decision.action.toUpperCase()}${r.decision.candidate ? ` ${r.decision.candidate}` : ''}` +
+            `${r.createdAt}  ${r.id}  ${r.deviceId}  ${action}${r.decision.candidate ? ` ${r.decision.candidate}` : ''}` +
               `${r.jobId ? `  job ${r.jobId}` : ''}\n` +
+              seeds +
               (c.meanWindSpeedMps !== undefined
                 ? `  conditions: wind ${c.meanWindSpeedMps.toFixed(1)} m/s, TI ${(c.turbulenceIntensity ?? 0).toFixed(3)}, ${c.overspeedEpisodes} over-speed episodes\n`
                 : '') +
