@@ -35,7 +35,7 @@ function staleBuilds() {
 
 if (!existsSync(main)) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
-  process.stderr.write('edgetwin: not built yet, compiling the workspace once (npm run build; a minute or two)…\n')
+  process.stderr.write('edgetwin: not built yet, compiling the workspace once (npm run build; this can take minutes)…\n')
   const build = spawnSync(process.execPath, [tsc, '-b'], { cwd: root, stdio: 'inherit' })
   if (build.status !== 0 || !existsSync(main)) {
     process.stderr.write(`edgetwin: the build failed (exit ${build.status}); run npm run build in ${root} to see why\n`)
