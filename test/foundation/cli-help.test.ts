@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -66,5 +66,22 @@ describe('the command list', () => {
     const jobs = program.commands.find((c) => c.name() === 'jobs')!
     expect(jobs.commands.map((c) => c.name())).toContain('serve')
     expect(program.commands.find((c) => c.name() === 'fleet')!.commands).toEqual([])
+  })
+})
+
+describe('npx edgetwin', () => {
+  it('is linked by npm ci to the launcher that is always in the repository', () => {
+    // npm links a workspace's bin at install time only if its target exists then: cli/bin/edgetwin.js is checked in,
+    // cli/dist is not built yet on a fresh clone.
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'cli/package.json'), 'utf8')) as { bin: Record<string, string> }
+    expect(pkg.bin).toEqual({ edgetwin: './bin/edgetwin.js' })
+    expect(realpathSync(join(repoRoot, 'node_modules/.bin/edgetwin'))).toBe(realpathSync(join(repoRoot, 'cli/bin/edgetwin.js')))
+  })
+
+  // Needs the compiled CLI (CI builds before testing); without it the launcher would start a full build.
+  it.skipIf(!existsSync(join(repoRoot, 'cli/dist/main.js')) && process.env.CI !== 'true')('answers --help', async () => {
+    const { stdout } = await run('npx', ['--no-install', 'edgetwin', '--help'], { cwd: repoRoot })
+    expect(stdout).toMatch(/^Usage: edgetwin/)
+    expect(stdout).toMatch(/^ {2}demo +the embedded default/m)
   })
 })
