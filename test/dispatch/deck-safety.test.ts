@@ -219,6 +219,15 @@ describe('the value checked is the one OpenFAST and ROSCO read', () => {
       'DISPATCH_DECK_INVALID',
     ],
     [
+      // ServoDyn's ParseVar also reads `Name value`; a `value Name` line after END is read by nobody.
+      'a name-first DLL_InFile line with a value-first one after END',
+      [
+        { file: SD, replace: ['"DISCON.IN"    DLL_InFile', 'DLL_InFile    "../../x/DISCON.IN"'] },
+        { file: SD, replace: ['END of input file', 'END of input file\n"DISCON.IN"    DLL_InFile   - never read\n'] },
+      ],
+      'DISPATCH_DECK_INVALID',
+    ],
+    [
       // ROSCO takes the LAST line whose second word is the name, with or without the `!`.
       'a later PerfFileName line without "!" in DISCON.IN',
       [

@@ -32,10 +32,14 @@ function valuePattern(name: string, format: InputFileFormat): RegExp {
     : new RegExp(`^(\\s*)(\\S.*?)(\\s+!\\s*${n}(?:\\s|$).*)$`, 's')
 }
 
-/** How many lines give a value to `name` (section rules excluded). */
+/**
+ * How many lines give a value to `name` (section rules excluded). For OpenFAST files a line that starts with the name
+ * counts too: its ParseVar accepts `Name value` as well as `value Name` (NWTC_IO ChkParseData).
+ */
 export function countInputValues(text: string, name: string, format: InputFileFormat): number {
   const pattern = valuePattern(name, format)
-  return text.split('\n').filter((l) => !SECTION_RULE.test(l) && pattern.test(l)).length
+  const nameFirst = new RegExp(`^\\s*"?${escapeRegExp(name)}"?(?:[\\s,]|$)`, 'i')
+  return text.split('\n').filter((l) => !SECTION_RULE.test(l) && (pattern.test(l) || (format === 'openfast' && nameFirst.test(l)))).length
 }
 
 function locate(lines: readonly string[], name: string, format: InputFileFormat): Located | undefined {
