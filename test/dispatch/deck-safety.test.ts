@@ -202,7 +202,7 @@ describe('malformed uploads answer 400, not 500', () => {
 })
 
 describe('the value checked is the one OpenFAST and ROSCO read', () => {
-  const cases: [string, Edit[], string][] = [
+  const cases: [string, Edit[], string, Part[]?][] = [
     [
       // The .fst is read by position (NWTC ReadVar does not check names): a relabelled line at EDFile's place, and a
       // proper EDFile line appended where OpenFAST never reads.
@@ -228,6 +228,16 @@ describe('the value checked is the one OpenFAST and ROSCO read', () => {
       'DISPATCH_DECK_INVALID',
     ],
     [
+      // ServoDyn sees an included file's lines as its own (ProcessComFile): the value hidden in an include counts.
+      'a DLL_InFile line hidden in an @include, with a decoy after END',
+      [
+        { file: SD, replace: ['"DISCON.IN"    DLL_InFile   - Name', '@"servo-part.dat"\n! - Name'] },
+        { file: SD, replace: ['END of input file', 'END of input file\n"DISCON.IN"    DLL_InFile   - never read\n'] },
+      ],
+      'DISPATCH_DECK_INVALID',
+      [{ filename: 'servo-part.dat', content: '"../../x/DISCON.IN"    DLL_InFile   - hidden\n' }],
+    ],
+    [
       // ROSCO takes the LAST line whose second word is the name, with or without the `!`.
       'a later PerfFileName line without "!" in DISCON.IN',
       [
@@ -245,9 +255,9 @@ describe('the value checked is the one OpenFAST and ROSCO read', () => {
       'DISPATCH_UNSAFE_PATH',
     ],
   ]
-  for (const [label, edits, code] of cases) {
+  for (const [label, edits, code, extra] of cases) {
     it(`refuses ${label}`, async () => {
-      const res = await upload(withEdits(...edits))
+      const res = await upload([...withEdits(...edits), ...(extra ?? [])])
       expect([res.statusCode, res.json().code]).toEqual([400, code])
     })
   }

@@ -59,6 +59,15 @@ export const LIBRARY_FIELDS = { servoDyn: 'DLL_FileName', rosco: 'DLL_FileName' 
 
 const SAFE_NAME = /^[A-Za-z0-9._/-]+$/
 
+/** The file an `@file` or `@<lines> IN file` include line names (NWTC_IO ScanComFile / ParseInclInfo), if it is one. */
+function includeTarget(line: string): string | undefined {
+  const m = /^\s*@(.*?)\r?$/.exec(line)
+  if (!m) return undefined
+  const inPart = /^\s*[0-9\s,-]*\bIN\s+(.*)$/i.exec(m[1]!)
+  const target = (inPart ? inPart[1]! : m[1]!).trim()
+  return target.startsWith('"') ? target.slice(1, target.indexOf('"', 1)) : target.split(/\s+/)[0]
+}
+
 function invalid(message: string): DispatchError {
   return new DispatchError('DISPATCH_DECK_INVALID', message)
 }
@@ -67,6 +76,7 @@ class Walker {
   readonly references: DeckReference[] = []
   readonly #texts = new Map<string, string>()
   readonly #included = new Set<string>()
+  readonly #positional = new Set<string>()
 
   constructor(readonly deckDir: string) {}
 
@@ -87,14 +97,16 @@ class Walker {
 
   /** The value OpenFAST (one line per name) or ROSCO (its FindLine) will read; see reader-semantics.ts. */
   async value(abs: string, field: string, format: InputFileFormat = 'openfast'): Promise<string> {
-    const text = await this.text(abs)
-    if (format === 'discon') return roscoValue(text, field, this.rel(abs))
+    if (format === 'discon') return roscoValue(await this.text(abs), field, this.rel(abs))
+    // ReadVar files (positional) take no includes; ParseVar files see the included lines as their own.
+    const text = this.#positional.has(abs) ? await this.text(abs) : await this.expanded(abs)
     requireSingleValue(text, field, this.rel(abs))
     return unquote(readInputValue(text, field, format, this.rel(abs)))
   }
 
   /** A file OpenFAST reads by position must keep the reference layout up to the last value the server reads. */
   async positional(abs: string, layout: readonly (string | undefined)[], lastName: string): Promise<void> {
+    this.#positional.add(abs)
     checkPositionalLayout(await this.text(abs), layout, lastName, this.rel(abs))
   }
 
@@ -159,15 +171,30 @@ class Walker {
     if (this.#included.has(abs)) return
     this.#included.add(abs)
     for (const line of (await this.text(abs)).split('\n')) {
-      const m = /^\s*@(.*?)\r?$/.exec(line)
-      if (!m) continue
-      const info = m[1]
-      const inPart = /^\s*[0-9\s,-]*\bIN\s+(.*)$/i.exec(info)
-      const target = (inPart ? inPart[1] : info).trim()
-      const name = target.startsWith('"') ? target.slice(1, target.indexOf('"', 1)) : target.split(/\s+/)[0]
+      const name = includeTarget(line)
+      if (name === undefined) continue
       const included = this.reference(abs, '@include', name, 'include', true)
       if (included) await this.includes(included)
     }
+  }
+
+  /** The text OpenFAST's ProcessComFile sees: `@` include lines replaced by the included files (recursively). */
+  async expanded(abs: string, within: readonly string[] = []): Promise<string> {
+    const text = await this.text(abs)
+    if (!text.includes('@')) return text
+    const out: string[] = []
+    for (const line of text.split('\n')) {
+      const name = includeTarget(line)
+      if (name === undefined) {
+        out.push(line)
+        continue
+      }
+      const included = this.reference(abs, '@include', name, 'include', true)
+      if (!included) continue
+      if (within.includes(included)) throw invalid(`${this.rel(abs)} includes ${this.rel(included)} in a cycle`)
+      out.push(await this.expanded(included, [...within, abs]))
+    }
+    return out.join('\n')
   }
 }
 
