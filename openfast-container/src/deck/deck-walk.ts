@@ -225,7 +225,7 @@ async function walkInflowWind(w: Walker, iw: string): Promise<void> {
 /** AFNames: the first name is on the `AFNames` line, the other NumAFfiles-1 follow on lines of their own. */
 async function airfoilNames(w: Walker, ad: string): Promise<string[]> {
   const count = await w.number(ad, 'NumAFfiles')
-  const lines = (await w.text(ad)).split('\n')
+  const lines = (await w.expanded(ad)).split('\n')
   const first = lines.findIndex((l) => /^\s*("[^"]*"|\S+)\s+AFNames(\s|$)/i.test(l))
   if (first < 0) throw invalid(`${w.rel(ad)} has no AFNames line`)
   if (!Number.isInteger(count) || count < 1 || first + count > lines.length) {
