@@ -36,8 +36,38 @@ export function envelopeJson(id: BatchIdentity, rows: readonly OutboxRow[], sent
   return `${JSON.stringify(head).slice(0, -1)},"records":[${parts.join(',')}]}`
 }
 
-/** Encodes the batch as one MQTT payload; gzip (the codec's level 6) runs on the libuv pool, off the event loop. */
+/**
+ * Gzips running at once: the libuv pool's size. More would only wait in the pool's queue, each already holding its
+ * envelope text and its deflate state (some 300 KiB), which for a window of 100 batches is tens of MB.
+ */
+const MAX_CONCURRENT_GZIP = Math.max(1, Number(process.env.UV_THREADPOOL_SIZE) || 4)
+let gzipRunning = 0
+const gzipWaiting: (() => void)[] = []
+
+function acquireGzip(): Promise<void> {
+  if (gzipRunning < MAX_CONCURRENT_GZIP) {
+    gzipRunning++
+    return Promise.resolve()
+  }
+  return new Promise((resolve) => gzipWaiting.push(resolve))
+}
+
+function releaseGzip(): void {
+  const next = gzipWaiting.shift()
+  if (next) next()
+  else gzipRunning--
+}
+
+/**
+ * Encodes the batch as one MQTT payload; gzip (the codec's level 6) runs on the libuv pool, off the event loop,
+ * a few at a time in call order, each envelope built only when its turn comes.
+ */
 export async function encodeBatch(id: BatchIdentity, rows: readonly OutboxRow[], compression: 'gzip' | 'none'): Promise<Buffer> {
-  const json = Buffer.from(envelopeJson(id, rows, new Date().toISOString()))
-  return compression === 'gzip' ? gzipAsync(json, { level: 6 }) : json
+  if (compression === 'none') return Buffer.from(envelopeJson(id, rows, new Date().toISOString()))
+  await acquireGzip()
+  try {
+    return await gzipAsync(Buffer.from(envelopeJson(id, rows, new Date().toISOString())), { level: 6 })
+  } finally {
+    releaseGzip()
+  }
 }
