@@ -153,6 +153,13 @@ async function main(): Promise<void> {
         '>= 0.7x and >= 50,000 rec/s',
       ],
       [
+        `agent end to end per CPU-second, ${label}`,
+        `${fmt(a?.endToEndPerCpuS)} rec/CPU-s`,
+        `SQLite pipeline ${fmt(sq?.pipelinePerCpuS)} rec/CPU-s`,
+        ratio(a?.endToEndPerCpuS, sq?.pipelinePerCpuS),
+        'load-independent',
+      ],
+      [
         `agent accept, ${label}`,
         `${fmt(a?.acceptPerS)} rec/s`,
         `SQLite insert alone ${fmt(sq?.insertPerS)} rec/s`,
@@ -171,6 +178,13 @@ async function main(): Promise<void> {
         `${fmt(peer?.recordsPerS)} rec/s`,
         `agent ${fmt(a?.endToEndPerS)} rec/s (durable)`,
         `agent ${ratio(a?.endToEndPerS, peer?.recordsPerS)}`,
+        'agent ahead',
+      ],
+      [
+        `peer per CPU-second, ${label}`,
+        `${fmt(peer?.recordsPerCpuS)} rec/CPU-s`,
+        `agent ${fmt(a?.endToEndPerCpuS)} rec/CPU-s`,
+        `agent ${ratio(a?.endToEndPerCpuS, peer?.recordsPerCpuS)}`,
         'agent ahead',
       ],
       [`agent CPU, ${label}`, `${fmt(a?.cpuShare, 2)} cores`, 'main thread + libuv pool', '-', '-'],

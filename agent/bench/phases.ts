@@ -170,7 +170,8 @@ export async function agentEndToEnd(
     wireBytes += p.length
     messages++
   })
-  await sub.subscribeAsync(`dt/edgetwin/turbine/bench-agent/${stream}`, { qos: 0 })
+  // QoS 1: a QoS 0 subscriber may be dropped messages by a busy broker, and the wire figures would be too low.
+  await sub.subscribeAsync(`dt/edgetwin/turbine/bench-agent/${stream}`, { qos: 1 })
   const agent = createAgent({
     deviceId: 'bench-agent',
     kind: 'turbine',
@@ -205,6 +206,11 @@ export async function agentEndToEnd(
   const end = performance.now()
   const cpu = process.cpuUsage(cpu0)
   const peakRssMb = rss.stop() / 2 ** 20
+  // Every PUBLISH has reached the subscriber once its count stops moving.
+  for (let last = -1; last !== messages; ) {
+    last = messages
+    await new Promise((r) => setTimeout(r, 300))
+  }
   await agent.close()
   await sub.endAsync()
   tmp.cleanup()
