@@ -23,6 +23,16 @@ describe('describeError', () => {
     expect(describeError(err)).toBe('[SCHEMA_INVALID] invalid AgentConfig: /kind: must be one of "vehicle", got "truck"')
   })
 
+  it('drops the code, syscall and path a wrapper quoted from Node', () => {
+    const cause = thrownBy(() => readFileSync('/nonexistent/cloud.json')) as Error
+    const err = new Error(`cannot read cloud config /nonexistent/cloud.json: ${cause.message}`, { cause })
+    expect(describeError(err)).toBe('[ENOENT] cannot read cloud config /nonexistent/cloud.json: no such file or directory')
+    const coded = Object.assign(new Error(`cannot read config file /nonexistent/agent.json: ${cause.message}`), {
+      code: 'AGENT_INVALID_CONFIG',
+    })
+    expect(describeError(coded)).toBe('[AGENT_INVALID_CONFIG] cannot read config file /nonexistent/agent.json: no such file or directory')
+  })
+
   it('gives a wrapped error the code of its cause', () => {
     const cause = thrownBy(() => readFileSync('/nonexistent/x.json'))
     expect(describeError(new Error('cannot read cloud config x.json', { cause }))).toBe('[ENOENT] cannot read cloud config x.json')
