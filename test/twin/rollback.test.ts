@@ -43,6 +43,8 @@ let decisions: DecisionRecord[] = []
 let parametersAtEnd: Record<string, number> = {}
 const notifications: TwinNotification[] = []
 const versionsSeen: number[] = []
+/** Per controller version in force on the turbine: samples, and samples with each alarm (from the time series store). */
+const alarmsByVersion = new Map<number, { samples: number; alarms: Record<string, number> }>()
 
 /** Until the agent's outbox is acknowledged and the store holds its samples up to `atMs` (progress, not a deadline). */
 async function delivered(agent: Agent, series: TurbineSeries, id: string, atMs: number): Promise<void> {
@@ -141,6 +143,13 @@ beforeAll(async () => {
   while (!done && clock.nowMs() < capMs) await new Promise((r) => setTimeout(r, 20))
   await clock.close()
   decisions = (await twin.provenance.list({ deviceId: turbine.id, limit: 100 })).reverse()
+  for (const sample of await series.samples(turbine.id, new Date(startMs), new Date(clock.nowMs()))) {
+    const v = sample.controllerVersion ?? 0
+    const tally = alarmsByVersion.get(v) ?? { samples: 0, alarms: {} }
+    tally.samples++
+    for (const a of sample.alarms) tally.alarms[a] = (tally.alarms[a] ?? 0) + 1
+    alarmsByVersion.set(v, tally)
+  }
   parametersAtEnd = { ...turbine.parameters() }
   await farm.close()
   await twin.close()
@@ -166,6 +175,12 @@ describe('a twin update that makes the turbine worse', () => {
     expect(execution?.statusDetails?.['reason']).toMatch(/alarmed samples rose from [\d.]+ % \(\d+\/\d+\) to [\d.]+ % \(\d+\/\d+\)/)
     // The turbine ran the update (a new controller version), then went back: the rollback is a version of its own.
     expect(versionsSeen).toEqual([1, 2, 3])
+    // What the turbine's own telemetry shows under the update (version 2) against the same controller before it
+    // (version 1) and after the rollback (version 3): the derated actuator saturates, the pitch-rate limit alarm.
+    const share = (v: number, alarm: string) => (alarmsByVersion.get(v)?.alarms[alarm] ?? 0) / (alarmsByVersion.get(v)?.samples ?? 1)
+    expect(alarmsByVersion.get(2)?.samples).toBeGreaterThanOrEqual(60)
+    expect(share(2, 'pitch-rate-limit')).toBeGreaterThan(share(1, 'pitch-rate-limit'))
+    expect(share(2, 'pitch-rate-limit')).toBeGreaterThan(share(3, 'pitch-rate-limit'))
     expect(parametersAtEnd['pitchProportionalGainS']).toBe(D.pitchProportionalGainS)
     expect(parametersAtEnd['maxPitchRateDegPerS']).toBe(2)
   })
