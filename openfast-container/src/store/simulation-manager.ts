@@ -123,8 +123,9 @@ export class SimulationManager {
     for (const [id, record] of this.#runs) {
       const finishedAt = record.status.finishedAt ? Date.parse(record.status.finishedAt) : undefined
       if (finishedAt === undefined || finishedAt >= cutoff) continue
-      this.#runs.delete(id)
+      // Files first: once the record is gone, nothing may be left of the run.
       await rm(record.runDir, { recursive: true, force: true })
+      this.#runs.delete(id)
       deleted.push(id)
     }
     for (const name of await readdir(this.#o.runsDir).catch(() => [] as string[])) {
