@@ -84,6 +84,21 @@ export const CloudTwinConfig = Type.Object(
       { maxPowerLossFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.05 }) },
       { additionalProperties: false, default: {} },
     ),
+    /**
+     * Sign the twin's controller-update jobs with a local key (PKCS#8 PEM, Ed25519 or ECDSA P-256, mode 0600), so
+     * turbines with `jobs.requireSignature` accept them; each signature is bound to its job, targets and expiry.
+     * On AWS the detector signs with a KMS key instead (JOB_SIGNING_KEY_ARN). Absent: jobs are unsigned.
+     */
+    jobSigning: Type.Optional(
+      Type.Object(
+        {
+          privateKeyFile: Type.String({ minLength: 1 }),
+          /** Seconds a signed document stays valid after it was created. */
+          validityS: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 86_400 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     rollout: Type.Object(
       {
         /** Turbines that receive the update after the canary (the anomalous turbine) succeeds. */

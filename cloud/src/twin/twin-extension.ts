@@ -3,6 +3,7 @@ import type { JobsService } from '../jobs/jobs-service.js'
 import type { CloudComponent, CloudContext, CloudExtension } from '../runtime/create-cloud.js'
 import { createTurbineSeries } from '../sinks/time-series/turbine-series.js'
 import { twinJobsFrom } from './jobs-adapter.js'
+import { localTwinJobSigning } from './local-job-signing.js'
 import type { SimulationRunner } from './ports.js'
 import type { SchedulerClock } from './scheduler.js'
 import { createTwinService, type TwinService } from './twin-service.js'
@@ -38,7 +39,7 @@ export function twinExtension(options: TwinExtensionOptions): CloudExtension {
       config,
       dataDir: ctx.config.dataDir,
       series: createTurbineSeries(reader),
-      jobs: twinJobsFrom(options.jobs),
+      jobs: twinJobsFrom(options.jobs, localTwinJobSigning(config.jobSigning)),
       log: ctx.logger.child({ component: 'twin' }),
       ...(token ? { dispatchToken: token } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
