@@ -33,12 +33,24 @@ async function bundleSelf(): Promise<string> {
 }
 
 let bundled: string | undefined
+let leanBundled: string | undefined
 
 /** The fleet simulator's vehicles (the bundle runs elsewhere, so the parent names the file). */
 const FLEET_FILE = fileURLToPath(new URL('../../simulator/src/fleet/vehicles.json', import.meta.url))
 
-async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[] = []): Promise<PhaseResult> {
+/** The memory phases' own small bundle (lean-phase.ts). */
+async function bundleLean(): Promise<string> {
+  const entry = fileURLToPath(new URL('./lean-phase.ts', import.meta.url))
+  return bundleWorkspaceEntry(
+    entry,
+    join(dirname(entry), '..', '..', 'node_modules', '.cache', 'edgetwin-bench', 'lean-phase.mjs'),
+    'warning',
+  )
+}
+
+async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[] = [], lean = false): Promise<PhaseResult> {
   bundled ??= await bundleSelf()
+  leanBundled ??= await bundleLean()
   const prof = process.env.EDGETWIN_BENCH_CPU_PROF
   const flags = prof
     ? [
@@ -48,7 +60,7 @@ async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[]
         `--cpu-prof-name=${phase}${extra.includes('--size') ? `-${extra[extra.indexOf('--size') + 1]}` : ''}${nodeFlags.length ? '-device' : ''}.cpuprofile`,
       ]
     : nodeFlags
-  const child = spawn(process.execPath, [...flags, bundled, '--phase', phase, ...process.argv.slice(2), ...extra], {
+  const child = spawn(process.execPath, [...flags, lean ? leanBundled : bundled, '--phase', phase, ...process.argv.slice(2), ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let out = ''
@@ -116,8 +128,8 @@ async function main(): Promise<void> {
   const broker = await startMosquitto({ persistence: false })
   const rows: Row[] = []
   const r: Record<string, PhaseResult> = {}
-  const run = async (key: string, phase: string, extra: string[] = [], flags: string[] = []) => {
-    r[key] = await runPhase(phase, ['--url', broker.url, ...extra], flags)
+  const run = async (key: string, phase: string, extra: string[] = [], flags: string[] = [], lean = false) => {
+    r[key] = await runPhase(phase, ['--url', broker.url, ...extra], flags, lean)
   }
   try {
     for (const size of ['200B', '2KB'] as const) {
@@ -129,10 +141,10 @@ async function main(): Promise<void> {
     }
     if (only.has('agent')) await run('plain', 'agent-plain', ['--size', '200B'])
     if (only.has('device')) {
-      await run('device', 'agent', ['--size', '200B'], DEVICE_NODE_FLAGS)
+      await run('device', 'agent', ['--size', '200B'], DEVICE_NODE_FLAGS, true)
       r.bare = await bareMqtt(broker.url, DEVICE_NODE_FLAGS)
     }
-    if (only.has('drain')) await run('drain', 'drain', [], [...DEVICE_NODE_FLAGS, '--expose-gc'])
+    if (only.has('drain')) await run('drain', 'drain', [], [...DEVICE_NODE_FLAGS, '--expose-gc'], true)
     if (only.has('loss')) await run('loss', 'loss')
     if (only.has('wire')) await run('wire', 'wire', ['--fleet-file', FLEET_FILE])
   } finally {
