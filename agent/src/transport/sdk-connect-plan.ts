@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs'
 import type { AgentConfig } from '@edgetwin/shared-schemas'
 import { AgentError } from '../errors.js'
 import { loadTlsMaterial } from '../mqtt/tls.js'
@@ -43,6 +44,14 @@ const DEFAULT_PORT: Record<string, number> = { 'mqtt:': 1883, 'tcp:': 1883, 'mqt
 
 function invalid(message: string): AgentError {
   return new AgentError('AGENT_INVALID_CONFIG', message)
+}
+
+function readable(path: string, field: string): void {
+  try {
+    accessSync(path, constants.R_OK)
+  } catch (err) {
+    throw new AgentError('AGENT_TLS_FILE', `cannot read ${field} ${path}: ${(err as Error).message}`, { cause: err })
+  }
 }
 
 function secret(env: NodeJS.ProcessEnv, name: string, field: string): string {
@@ -98,7 +107,8 @@ export function planSdkConnection(broker: AgentConfig['broker'], env: NodeJS.Pro
       if (!tls?.certFile) throw invalid("broker.awsIotSdk.auth 'pkcs11' needs broker.tls.certFile (the key stays on the token)")
       if (tls.keyFile)
         throw invalid(`broker.tls.keyFile (${tls.keyFile}) must be absent with broker.awsIotSdk.auth 'pkcs11': the key is on the token`)
-      loadTlsMaterial(tls)
+      readable(tls.caFile, 'broker.tls.caFile')
+      readable(tls.certFile, 'broker.tls.certFile')
       return {
         builder: 'newDirectMqttBuilderWithMtlsFromPkcs11',
         ...common,
