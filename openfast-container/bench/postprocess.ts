@@ -1,7 +1,7 @@
 /**
  * `npm run bench:dispatch [MB]`: post-processing a big `.out` file while a client polls `/healthz` every 50 ms.
- * The file is written like the issue's run (durationS 3000, dtS = outputDtS = 0.001: 3,000,001 rows; about 300 MB
- * with the rotor model's 10 channels). Measured in the same run: the streaming post-processor (`summarizeOutFile`)
+ * The file has the rotor model's 10 channels at a 0.001 s step, written until it reaches the size asked (default
+ * 300 MB, the size of the issue's run of durationS 3000, dtS = outputDtS = 0.001; about 3.7 million rows). Measured in the same run: the streaming post-processor (`summarizeOutFile`)
  * and, as the ceiling, the whole-file approach it replaced (`parseOutFile` + `summarizeOutput`): the longest
  * /healthz answer, the process's peak RSS above its start, and the wall time of each.
  */
