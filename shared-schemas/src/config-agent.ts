@@ -115,6 +115,11 @@ export const PublishConfig = Type.Object(
     maxRefusals: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
     /** A connection whose broker leaves a QoS 1 PUBLISH unacknowledged this long is dropped and re-established. */
     ackTimeoutMs: Type.Integer({ minimum: 100, default: 60_000 }),
+    /**
+     * A stream the broker refuses by closing the connection (MQTT 3.1.1 ACL denial, Mosquitto 2) is held back this
+     * long after a batch of it is quarantined, doubling on each repeat up to 1 h, so it cannot starve the others.
+     */
+    refusedStreamHoldS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   },
   { additionalProperties: false, default: {} },
 )
