@@ -97,9 +97,9 @@ describe('a real full filesystem (4 MiB tmpfs)', { timeout: 180_000 }, () => {
     const disk = mountTmpfs(DISK)
     // Its own broker, with a persistent session for the collector that survives the outage.
     const own = await startMosquitto()
-    const collector = await Collector.connect(own.url, 'dt/edgetwin/turbine/down-up/metrics', 4, 'collector-down-up')
+    const collector = await Collector.connect(own.url, 'dt/edgetwin/turbine/down-up/metrics', 5, 'collector-down-up')
     await own.stop()
-    const agent = createAgent(agentConfig(own.url, disk.dir, { deviceId: 'down-up' }))
+    const agent = createAgent(agentConfig(own.url, disk.dir, { deviceId: 'down-up', broker: { url: own.url, protocolVersion: 5 } }))
     try {
       await agent.start()
       // 30,000 records (~7 MB) cannot all fit: the oldest are evicted, as drop-oldest declares.

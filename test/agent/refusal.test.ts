@@ -35,7 +35,7 @@ describe('a batch the broker refuses (MQTT 5 reason code >= 0x80)', () => {
     const agent = createAgent(
       agentConfig(broker.url, dataDir, {
         broker: { url: broker.url, protocolVersion: 5 },
-        publish: { maxRefusals: 3 },
+        publish: { maxRefusals: 3, refusedStreamHoldS: 0.5 },
       }),
     )
     await agent.start()
@@ -43,7 +43,8 @@ describe('a batch the broker refuses (MQTT 5 reason code >= 0x80)', () => {
       const refused = await agent.accept('events', event(0))
       const metrics = await Promise.all([1, 2, 3].map((i) => agent.accept('metrics', sample(i))))
       await collector.waitFor(() => collector.distinct('metrics').size >= 3, 15_000, 'the metrics')
-      for (let i = 0; i < 100 && agent.health().counters.quarantined === 0; i++) await new Promise((r) => setTimeout(r, 50))
+      for (let i = 0; i < 400 && (agent.health().counters.quarantined === 0 || agent.health().queueDepth > 0); i++)
+        await new Promise((r) => setTimeout(r, 50))
       expect([...collector.distinct('metrics')]).toEqual(metrics.map((s) => s.seq))
       expect(collector.seqs('events')).toEqual([])
       const h = agent.health()
@@ -52,7 +53,7 @@ describe('a batch the broker refuses (MQTT 5 reason code >= 0x80)', () => {
       expect(h.lastError?.code).toBe('AGENT_PUBLISH_REFUSED')
       // The queue moves on: a later event is tried (and refused) too, rather than stuck behind the first.
       await agent.accept('events', event(4))
-      for (let i = 0; i < 100 && agent.health().counters.quarantined < 2; i++) await new Promise((r) => setTimeout(r, 50))
+      for (let i = 0; i < 400 && agent.health().counters.quarantined < 2; i++) await new Promise((r) => setTimeout(r, 50))
       expect(agent.health().counters.quarantined).toBe(2)
       await agent.close()
       const db = new Database(join(dataDir, 'outbox.db'), { readonly: true })

@@ -28,6 +28,8 @@ export interface ReceivedRecord {
   readonly stream: StreamName
   readonly seq: number
   readonly data: unknown
+  /** When the collector received it (epoch ms). */
+  readonly receivedAtMs: number
 }
 
 /**
@@ -45,7 +47,8 @@ export class Collector {
       try {
         const env = decodeEnvelope(payload)
         this.envelopes.push(env)
-        for (const r of env.records) this.records.push({ stream: env.stream, seq: r.seq, data: r.data })
+        const receivedAtMs = Date.now()
+        for (const r of env.records) this.records.push({ stream: env.stream, seq: r.seq, data: r.data, receivedAtMs })
       } catch (err) {
         this.errors.push(err as Error)
       }
@@ -91,6 +94,24 @@ export class Collector {
         },
       })
     })
+  }
+
+  /**
+   * Resolves once `pred` holds; rejects only when no new record has arrived for `stallMs` (naming `what`), so a
+   * busy machine that delivers slowly but steadily never fails it. Polls every 100 ms.
+   */
+  async waitForProgress(pred: () => boolean, stallMs: number, what: string): Promise<void> {
+    let seen = this.records.length
+    let lastProgressMs = Date.now()
+    while (!pred()) {
+      if (this.records.length !== seen) {
+        seen = this.records.length
+        lastProgressMs = Date.now()
+      } else if (Date.now() - lastProgressMs > stallMs) {
+        throw new Error(`no progress for ${stallMs} ms waiting for ${what} (${seen} records received)`)
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
   }
 
   async close(): Promise<void> {

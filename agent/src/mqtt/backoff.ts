@@ -20,6 +20,7 @@ export function backoffDelayMs(attempt: number, options: BackoffOptions, random:
 export class ReconnectSchedule {
   private attempt = 0
   private connectedAtMs: number | undefined
+  private explainedDrop = false
 
   constructor(
     private readonly options: BackoffOptions & { readonly stableAfterMs: number },
@@ -31,10 +32,23 @@ export class ReconnectSchedule {
     this.connectedAtMs = this.now()
   }
 
+  /**
+   * The drop about to be reported has a known cause that will not repeat (one message the broker closes the
+   * connection over is now held back): reconnect after half to one initial delay, without escalating the backoff.
+   * Still at most one reconnect per half initial delay, so no storm.
+   */
+  explained(): void {
+    this.explainedDrop = true
+  }
+
   /** The delay before the next attempt, after a failed attempt or a dropped connection. */
   nextDelayMs(): number {
     if (this.connectedAtMs !== undefined && this.now() - this.connectedAtMs >= this.options.stableAfterMs) this.attempt = 0
     this.connectedAtMs = undefined
+    if (this.explainedDrop) {
+      this.explainedDrop = false
+      return Math.floor(this.options.initialDelayMs * (0.5 + this.random() / 2))
+    }
     return backoffDelayMs(this.attempt++, this.options, this.random)
   }
 

@@ -55,6 +55,10 @@ export class MqttConnection implements MqttSession {
   private everConnected = false
   /** Broker's MQTT 5 Receive Maximum (unacknowledged QoS 1 publishes it accepts), if it sent one. */
   receiveMaximum: number | undefined
+  /** Broker's MQTT 5 Maximum Packet Size (CONNACK property), if it announced one. */
+  maximumPacketSize: number | undefined
+  /** Publishes waiting for their PUBACK on the current connection; rejected when it closes. */
+  private readonly unacknowledged = new Set<(err: AgentError) => void>()
   reconnects = 0
 
   constructor(private readonly options: MqttSessionOptions) {
@@ -91,7 +95,10 @@ export class MqttConnection implements MqttSession {
     if (will) clientOptions.will = { topic: will.topic, payload: will.payload, qos: 1, retain: false }
     const client = mqtt.connect(o.url, clientOptions)
     this.client = client
-    client.on('connect', (connack) => void this.onConnected(connack.sessionPresent, connack.properties?.receiveMaximum))
+    client.on('connect', (connack) => {
+      this.maximumPacketSize = connack.properties?.maximumPacketSize
+      void this.onConnected(connack.sessionPresent, connack.properties?.receiveMaximum)
+    })
     client.on('close', () => this.onClosed())
     client.on('error', (err) => this.reportError(err))
     client.on('message', (topic, payload) => this.dispatch(topic, payload))
@@ -120,6 +127,9 @@ export class MqttConnection implements MqttSession {
   private onClosed(): void {
     const wasReady = this.ready
     this.ready = false
+    const lost = new AgentError('AGENT_NOT_CONNECTED', 'the connection closed before the PUBACK arrived')
+    for (const reject of [...this.unacknowledged]) reject(lost)
+    this.unacknowledged.clear()
     if (wasReady) for (const l of this.disconnectListeners) l()
     if (this.closing || this.reconnectTimer) return
     const delayMs = this.schedule.nextDelayMs()
@@ -129,9 +139,12 @@ export class MqttConnection implements MqttSession {
       if (this.closing || !this.client) return
       const will = this.options.will?.()
       if (will) this.client.options.will = { topic: will.topic, payload: will.payload, qos: 1, retain: false }
-      // Hand the same stores back: MQTT.js then re-sends every unacknowledged QoS 1 PUBLISH, same packet and
-      // payload with DUP set, as a persistent session requires ([MQTT-4.4.0-1]).
-      this.client.reconnect({ incomingStore: this.client.incomingStore, outgoingStore: this.client.outgoingStore })
+      // Fresh stores: MQTT.js would re-send every unacknowledged PUBLISH one at a time, each waiting for its
+      // PUBACK, and report the connection only afterwards, so one message the broker closes the connection over
+      // (an ACL denial under 3.1.1, an oversized message) would block everything behind it on every reconnect.
+      // The publishes were rejected with AGENT_NOT_CONNECTED on close; their owners send them again (the agent's
+      // publisher re-reads the rows: same seqs, at-least-once, and can hold back the one that closes the link).
+      this.client.reconnect()
     }, delayMs)
   }
 
@@ -157,12 +170,22 @@ export class MqttConnection implements MqttSession {
   publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1 } = {}): Promise<void> {
     const client = this.client
     if (!client || this.closing) return Promise.reject(new AgentError('AGENT_CLOSED', 'the MQTT session is closed'))
+    if (!this.connected) return Promise.reject(new AgentError('AGENT_NOT_CONNECTED', 'not connected to the broker'))
     return new Promise<void>((resolve, reject) => {
+      let settled = false
+      const settle = (err?: AgentError) => {
+        if (settled) return
+        settled = true
+        this.unacknowledged.delete(settle)
+        if (err) reject(err)
+        else resolve()
+      }
+      this.unacknowledged.add(settle)
       client.publish(topic, payload, { qos: opts.qos ?? 1 }, (err) => {
-        if (!err) resolve()
+        if (!err) settle()
         else if (err instanceof ErrorWithReasonCode) {
-          reject(Object.assign(new AgentError('AGENT_PUBLISH_REFUSED', err.message, { cause: err }), { reasonCode: err.code }))
-        } else reject(new AgentError('AGENT_MQTT_ERROR', err.message, { cause: err }))
+          settle(Object.assign(new AgentError('AGENT_PUBLISH_REFUSED', err.message, { cause: err }), { reasonCode: err.code }))
+        } else settle(new AgentError('AGENT_MQTT_ERROR', err.message, { cause: err }))
       })
     })
   }
@@ -185,6 +208,15 @@ export class MqttConnection implements MqttSession {
   onDisconnect(listener: () => void): () => void {
     this.disconnectListeners.add(listener)
     return () => this.disconnectListeners.delete(listener)
+  }
+
+  /** See ReconnectSchedule.explained: the coming drop has a known cause; reconnect promptly. */
+  explainDrop(): void {
+    this.schedule.explained()
+  }
+
+  get protocolVersion(): 4 | 5 {
+    return this.options.protocolVersion
   }
 
   /**

@@ -332,7 +332,8 @@ export class SqliteOutbox {
     // rows of which most would be dropped: for 2 KB records that is 60 rows read instead of 500.
     const st = this.stats.get(stream)!
     const mean = st.count > 0 ? st.bytes / st.count + perRecordOverheadBytes : 1
-    const limit = Math.min(maxRecords, Math.ceil((maxBytes / mean) * 1.25) + 1)
+    // At least one row, whatever the byte budget: a record that fits no batch is still read (and sent or quarantined).
+    const limit = Math.max(1, Math.min(maxRecords, Math.ceil((maxBytes / mean) * 1.25) + 1))
     const rows = this.stmt.readBatch.all(lo, rowId(stream, MAX_SEQ), limit) as [number, string, number][]
     const out: OutboxRow[] = []
     let total = 0

@@ -8,6 +8,7 @@ import type { AgentTransport } from '../transport/transport.js'
 import { ENVELOPE_OVERHEAD_BYTES, encodeBatch, PER_RECORD_OVERHEAD_BYTES } from './envelope-batch.js'
 import { RateLimiter } from './rate-limiter.js'
 import { damagedRowReason } from './row-check.js'
+import { DropSuspects } from './suspects.js'
 
 export interface PublisherOptions {
   readonly deviceId: string
@@ -26,10 +27,21 @@ interface InflightBatch {
   readonly firstSeq: number
   readonly lastSeq: number
   readonly count: number
+  /** JSON bytes of its records, before compression. */
+  readonly recordBytes: number
   refusals: number
   /** When the PUBLISH was (re)sent, for the acknowledgement watchdog. */
   sentAtMs: number
+  /** Its connection closed first: it will be read and sent again, whatever settles this one later. */
+  abandoned: boolean
+  /** Suspected of making the broker close the connection: nothing else is sent while it is in flight. */
+  alone: boolean
 }
+
+/** A drop this soon after the oldest unacknowledged PUBLISH went out is blamed on it (brokers close at once). */
+const SUSPECT_WINDOW_MS = 5000
+/** MQTT 3.1.1: how long the connection must outlive a PUBACK before its rows are deleted. */
+const ACK_SETTLE_MS = 500
 
 /** MQTT 5 reason codes of 0x80 and above are failures (MQTT 5.0 section 2.4). */
 const FIRST_FAILURE_REASON_CODE = 0x80
@@ -52,17 +64,24 @@ export class Publisher {
   private closing = false
   private idleWaiters: (() => void)[] = []
   private readonly offConnect: () => void
+  private readonly offDisconnect: () => void
   private readonly watchdog: NodeJS.Timeout
+  private readonly suspects: DropSuspects
+  /** Per stream, the largest batch (record JSON bytes) learned to pass the broker's size limit. */
+  private readonly learnedBatchBytes = new Map<StreamName, number>()
+  /** MQTT 3.1.1: the latest acknowledged batch, until the connection has outlived its PUBACK. */
+  private unsettledAck: { batch: InflightBatch; atMs: number; timer: NodeJS.Timeout } | undefined
+  /** Streams whose refusals (reason code >= 0x80) came with a dropped connection. */
+  private readonly refusalDrops = new Set<StreamName>()
+  /** The coming drop is ours (acknowledgement watchdog), not the broker's verdict on a message. */
+  private droppingForAckTimeout = false
 
   constructor(private readonly o: PublisherOptions) {
     this.limiter = o.config.maxPublishesPerSecond ? new RateLimiter(o.config.maxPublishesPerSecond) : undefined
     this.topics = Object.fromEntries(STREAMS.map((s) => [s, telemetryTopic(o.kind, o.deviceId, s)])) as Record<StreamName, string>
-    this.offConnect = o.session.onConnect(() => {
-      // MQTT.js has just re-sent what was unacknowledged: their clocks start again.
-      const now = Date.now()
-      for (const b of this.inflight) if (b.sentAtMs !== Number.POSITIVE_INFINITY) b.sentAtMs = now
-      this.pump()
-    })
+    this.suspects = new DropSuspects(o.config.maxRefusals, o.config.refusedStreamHoldS * 1000)
+    this.offConnect = o.session.onConnect(() => this.pump())
+    this.offDisconnect = o.session.onDisconnect(() => this.connectionLost())
     this.watchdog = setInterval(() => this.checkAcks(), Math.max(50, Math.min(5000, o.config.ackTimeoutMs / 4)))
     this.watchdog.unref()
   }
@@ -83,6 +102,7 @@ export class Publisher {
         )
         this.o.logger.warn({ stream: b.stream, firstSeq: b.firstSeq, lastSeq: b.lastSeq }, err.message)
         this.o.onError(err)
+        this.droppingForAckTimeout = true
         this.o.session.dropConnection()
         return
       }
@@ -102,6 +122,7 @@ export class Publisher {
   pump(): void {
     if (this.closing || !this.o.session.connected) return
     while (this.inflight.size < this.window) {
+      for (const b of this.inflight) if (b.alone) return
       if (this.limiter && !this.limiter.tryTake()) {
         this.pumpTimer ??= setTimeout(() => {
           this.pumpTimer = undefined
@@ -118,19 +139,31 @@ export class Publisher {
 
   /** Reads the next batch, round-robin over streams so that bulk metrics cannot starve events. */
   private nextBatch(): InflightBatch | undefined {
-    const { maxRecordsPerBatch, maxBatchBytes } = this.o.config
+    const now = Date.now()
     for (let i = 0; i < STREAMS.length; i++) {
       const stream = STREAMS[(this.nextStream + i) % STREAMS.length]!
-      const rows = this.readIntactRows(stream, this.cursor.get(stream) ?? 0, maxRecordsPerBatch, maxBatchBytes)
+      if (this.suspects.isHeld(stream, now)) {
+        this.wakeAt(this.suspects.nextReleaseMs())
+        continue
+      }
+      const rows = this.readIntactRows(stream, this.cursor.get(stream) ?? 0, this.o.config.maxRecordsPerBatch, this.batchBytesFor(stream))
       if (rows.length === 0) continue
       this.nextStream = (this.nextStream + i + 1) % STREAMS.length
+      const firstSeq = rows[0]!.seq
+      const alone = this.suspects.isSuspect(stream, firstSeq)
+      if (alone && this.inflight.size > 0) return undefined // sent alone once the window is empty
+      let recordBytes = 0
+      for (const r of rows) recordBytes += r.bytes
       const batch: InflightBatch = {
         stream,
-        firstSeq: rows[0]!.seq,
+        firstSeq,
         lastSeq: rows[rows.length - 1]!.seq,
         count: rows.length,
+        recordBytes,
         refusals: 0,
         sentAtMs: Number.POSITIVE_INFINITY,
+        abandoned: false,
+        alone,
       }
       this.cursor.set(stream, batch.lastSeq)
       this.inflight.add(batch)
@@ -138,12 +171,17 @@ export class Publisher {
       const encoded = encodeBatch({ deviceId: this.o.deviceId, kind: this.o.kind, stream }, rows, this.o.config.compression)
       // Compression runs in parallel on the libuv pool, but PUBLISHes leave in read order: the router's
       // per-stream high-water mark would drop a lower batch that arrived after a higher one as a replay.
-      this.sendChain = this.sendChain.then(() =>
-        encoded.then(
-          (payload) => this.send(batch, payload),
-          (err: Error) => this.failed(batch, new AgentError('AGENT_MQTT_ERROR', `encoding a batch: ${err.message}`, { cause: err })),
-        ),
-      )
+      this.sendChain = this.sendChain
+        .then(() =>
+          encoded.then(
+            (payload) => this.send(batch, payload),
+            (err: Error) => this.failed(batch, new AgentError('AGENT_MQTT_ERROR', `encoding a batch: ${err.message}`, { cause: err })),
+          ),
+        )
+        // A link that failed must not stop every later send (a rejected chain skips them all).
+        .catch((err: Error) => {
+          this.failed(batch, new AgentError('AGENT_MQTT_ERROR', `sending a batch: ${err.message}`, { cause: err }))
+        })
       return batch
     }
     return undefined
@@ -174,7 +212,33 @@ export class Publisher {
     }
   }
 
+  /** Record bytes per batch of `stream`: the configured limit, or less when the broker announced or taught one. */
+  private batchBytesFor(stream: StreamName): number {
+    let bytes = Math.min(this.o.config.maxBatchBytes, this.learnedBatchBytes.get(stream) ?? Number.POSITIVE_INFINITY)
+    // MQTT 5 CONNACK Maximum Packet Size bounds the whole PUBLISH packet: topic, properties and payload.
+    const announced = this.o.session.maximumPacketSize
+    if (announced) bytes = Math.min(bytes, announced - this.topics[stream].length - 64)
+    return bytes
+  }
+
+  private wakeAt(atMs: number | undefined): void {
+    if (atMs === undefined || this.pumpTimer) return
+    this.pumpTimer = setTimeout(
+      () => {
+        this.pumpTimer = undefined
+        this.pump()
+      },
+      Math.max(10, atMs - Date.now()),
+    )
+  }
+
   private send(batch: InflightBatch, payload: Buffer): void {
+    if (batch.abandoned || this.closing) return
+    const announced = this.o.session.maximumPacketSize
+    if (announced && payload.length + this.topics[batch.stream].length + 64 > announced) {
+      this.tooLargeForBroker(batch, `its ${payload.length}-byte message exceeds the broker's Maximum Packet Size of ${announced} bytes`)
+      return
+    }
     batch.sentAtMs = Date.now()
     this.o.session.publish(this.topics[batch.stream], payload, { qos: 1 }).then(
       () => this.acked(batch),
@@ -183,36 +247,146 @@ export class Publisher {
   }
 
   private acked(batch: InflightBatch): void {
-    this.o.committer.delete(batch)
-    this.o.counters.acked += batch.count
+    if (batch.abandoned) return
+    if (this.o.session.protocolVersion === 4) {
+      // MQTT 3.1.1: Mosquitto acknowledges a publish its ACL denies, then closes the connection. An ack is final
+      // only once the connection outlived it (ACK_SETTLE_MS, or a later ack): until then its rows stay.
+      this.settleAck()
+      this.unsettledAck = { batch, atMs: Date.now(), timer: setTimeout(() => this.settleAck(), ACK_SETTLE_MS) }
+    } else this.confirmAck(batch)
     this.settle(batch)
   }
 
+  private settleAck(): void {
+    const u = this.unsettledAck
+    if (!u) return
+    this.unsettledAck = undefined
+    clearTimeout(u.timer)
+    this.confirmAck(u.batch)
+  }
+
+  private confirmAck(batch: InflightBatch): void {
+    this.suspects.clear(batch.stream, batch.firstSeq)
+    this.suspects.release(batch.stream)
+    this.o.committer.delete(batch)
+    this.o.counters.acked += batch.count
+  }
+
   private refusedOrFailed(batch: InflightBatch, payload: Buffer, err: AgentError & { reasonCode?: number }): void {
+    if (batch.abandoned) return // its connection closed: connectionLost() has dealt with it
     this.o.onError(err)
     if (!isAgentError(err, 'AGENT_PUBLISH_REFUSED') || (err.reasonCode ?? 0) < FIRST_FAILURE_REASON_CODE) {
       this.failed(batch, err)
       return
     }
-    batch.refusals++
+    batch.refusals = this.suspects.refused(batch.stream, batch.firstSeq)
     const log = { stream: batch.stream, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, reasonCode: err.reasonCode }
     if (batch.refusals < this.o.config.maxRefusals && !this.closing) {
       this.o.logger.warn({ ...log, refusals: batch.refusals }, 'broker refused a batch; retrying')
       setTimeout(() => this.send(batch, payload), 100 * 2 ** batch.refusals)
       return
     }
-    try {
-      const moved = this.o.outbox.quarantine({ ...batch, reasonCode: err.reasonCode ?? null, reason: err.message })
-      this.o.counters.quarantined += moved
-      this.o.logger.error({ ...log, moved }, 'batch quarantined after repeated refusals')
-    } catch (qErr) {
-      this.o.onError(qErr as AgentError)
+    this.quarantine(batch, err.reasonCode ?? null, err.message)
+    // A broker that also closed the connection over each refusal (Mosquitto 2) would keep dropping it for every
+    // later batch of the stream: hold the stream back before trying it again.
+    if (this.refusalDrops.delete(batch.stream)) {
+      const holdMs = this.suspects.hold(batch.stream, Date.now())
+      this.o.logger.error({ ...log, holdMs }, 'stream refused by the broker, which closes the connection over it; held back')
     }
     this.settle(batch)
   }
 
+  private quarantine(batch: InflightBatch, reasonCode: number | null, reason: string): void {
+    try {
+      const moved = this.o.outbox.quarantine({ ...batch, reasonCode, reason })
+      this.o.counters.quarantined += moved
+      this.o.logger.error(
+        { stream: batch.stream, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, reasonCode, reason, moved },
+        'batch quarantined',
+      )
+    } catch (qErr) {
+      this.o.onError(qErr as AgentError)
+    }
+    this.suspects.clear(batch.stream, batch.firstSeq)
+  }
+
+  /** A batch too large for the broker: fewer records per batch of its stream, or, a single record, quarantined. */
+  private tooLargeForBroker(batch: InflightBatch, why: string): void {
+    if (batch.count > 1) {
+      this.learnedBatchBytes.set(batch.stream, ENVELOPE_OVERHEAD_BYTES + Math.floor(batch.recordBytes / 2))
+      this.o.logger.warn(
+        { stream: batch.stream, firstSeq: batch.firstSeq, why },
+        'batch too large for the broker; sending fewer records per batch',
+      )
+      this.failed(batch, new AgentError('AGENT_MESSAGE_TOO_LARGE', why))
+      return
+    }
+    const reason = `record too large for the broker: ${why}`
+    this.o.onError(new AgentError('AGENT_MESSAGE_TOO_LARGE', `${batch.stream} seq ${batch.firstSeq}: ${reason}`))
+    this.quarantine(batch, null, reason)
+    this.settle(batch)
+  }
+
+  /**
+   * The connection closed: every batch in flight is abandoned (MQTT.js does not re-send; the rows are read and
+   * sent again, same seqs). When the broker closed it right after the oldest of them went out, that batch is
+   * suspected of causing it (see DropSuspects): it is sent alone next time, split, or quarantined.
+   */
+  private connectionLost(): void {
+    const ours = this.droppingForAckTimeout
+    this.droppingForAckTimeout = false
+    const now = Date.now()
+    let oldest: InflightBatch | undefined
+    // MQTT 3.1.1: a close right after an ack blames the acked batch (its rows are still stored: read them again).
+    const u = this.unsettledAck
+    if (u && !ours && now - u.atMs <= ACK_SETTLE_MS) {
+      clearTimeout(u.timer)
+      this.unsettledAck = undefined
+      u.batch.sentAtMs = now
+      this.inflight.add(u.batch)
+    } else this.settleAck()
+    if (this.inflight.has(u?.batch as InflightBatch)) oldest = u!.batch
+    for (const b of this.inflight) {
+      if (!oldest && b.sentAtMs !== Number.POSITIVE_INFINITY) oldest = b
+      b.abandoned = true
+      const c = this.cursor.get(b.stream) ?? 0
+      this.cursor.set(b.stream, Math.min(c, b.firstSeq - 1))
+    }
+    this.inflight.clear()
+    for (const w of this.idleWaiters.splice(0)) w()
+    if (!oldest || ours || this.closing || now - oldest.sentAtMs > SUSPECT_WINDOW_MS) return
+    this.o.session.explainDrop()
+    this.nextStream = STREAMS.indexOf(oldest.stream)
+    if (oldest.refusals > 0) {
+      // Refused with a reason code, then disconnected: the refusal path counts it; remember the drop.
+      this.refusalDrops.add(oldest.stream)
+      return
+    }
+    const verdict = this.suspects.dropped(oldest.stream, oldest.firstSeq, oldest.count)
+    const log = { stream: oldest.stream, firstSeq: oldest.firstSeq, lastSeq: oldest.lastSeq, drops: verdict.drops }
+    if (verdict.action === 'split') {
+      this.tooLargeForBroker(oldest, 'the broker closed the connection right after it (too large for it, or refused)')
+    } else if (verdict.action === 'retry-alone') {
+      this.o.logger.warn(log, 'the broker closed the connection right after this batch; sending it alone next')
+    } else {
+      // MQTT 5 brokers refuse with a reason code (0x87), so a drop there points at size (Mosquitto's invalid 0x95).
+      const protocol5 = this.o.session.protocolVersion === 5
+      const reason = verdict.hold
+        ? 'the broker closed the connection right after this batch, as after an earlier one of the stream: the stream is refused (ACL or policy)'
+        : `the broker closed the connection right after each of ${verdict.drops} attempts to publish this record: ${protocol5 ? 'too large for the broker' : 'refused (ACL or policy), or too large for the broker'}`
+      const code = protocol5 && !verdict.hold ? 'AGENT_MESSAGE_TOO_LARGE' : 'AGENT_PUBLISH_REFUSED'
+      this.o.onError(new AgentError(code, `${oldest.stream} seqs ${oldest.firstSeq}-${oldest.lastSeq}: ${reason}`))
+      this.quarantine(oldest, null, reason)
+      if (verdict.hold) {
+        const holdMs = this.suspects.hold(oldest.stream, now)
+        this.o.logger.error({ ...log, holdMs }, 'stream refused by the broker; held back before it is tried again')
+      } else this.suspects.strike(oldest.stream)
+    }
+  }
+
   /** Not a broker verdict (session closed, encoding failed): read the rows again later. */
   private failed(batch: InflightBatch, err: AgentError): void {
+    if (batch.abandoned) return
     this.o.logger.warn({ stream: batch.stream, firstSeq: batch.firstSeq, err: err.message }, 'batch not delivered; will resend')
     const c = this.cursor.get(batch.stream) ?? 0
     this.cursor.set(batch.stream, Math.min(c, batch.firstSeq - 1))
@@ -229,6 +403,8 @@ export class Publisher {
   async close(timeoutMs: number): Promise<void> {
     this.closing = true
     this.offConnect()
+    this.offDisconnect()
+    this.settleAck()
     clearInterval(this.watchdog)
     if (this.pumpTimer) clearTimeout(this.pumpTimer)
     if (this.inflight.size === 0 || !this.o.session.connected) return
