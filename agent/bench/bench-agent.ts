@@ -3,7 +3,8 @@
  * measured in the same run on the same machine, and the ratio. Each phase runs in its own process so RSS figures
  * are clean. Not a test: it prints figures. Options: --records N (200 B records, default 200000), --records2k N
  * (2 KB records, default 100000), --buffered N (default 1000000), --protocol 4|5 (default 5),
- * --only a,b (phases: sqlite, mqtt, peer, agent, device, drain, loss, wire).
+ * --only a,b (phases: sqlite, mqtt, peer, agent, device, drain, loss, wire), --transport sdk (adds the agent end to end
+ * over the AWS IoT Device SDK v2 transport, MQTT 5, beside the MQTT.js transport's figures).
  */
 import { spawn } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
@@ -102,6 +103,8 @@ async function phaseMain(phase: string): Promise<PhaseResult> {
       return mqttCeiling(url, n, protocol, size)
     case 'peer':
       return (await import('./peers.js')).peerMqttJs(url, n, protocol, size)
+    case 'agent-sdk':
+      return agentEndToEnd(url, n, 5, 'gzip', size, 'aws-iot-sdk')
     case 'agent':
     case 'agent-plain':
       return agentEndToEnd(url, n, protocol, phase === 'agent' ? 'gzip' : 'none', size)
@@ -125,6 +128,8 @@ type Row = [figure: string, measured: string, ceiling: string, ratio: string, go
 async function main(): Promise<void> {
   const protocol = arg('protocol', '5')
   const only = new Set(arg('only', 'sqlite,mqtt,peer,agent,device,drain,loss,wire').split(','))
+  const sdk = arg('transport', 'mqttjs') === 'sdk'
+  if (sdk) only.add('agent')
   const broker = await startMosquitto({ persistence: false })
   const rows: Row[] = []
   const r: Record<string, PhaseResult> = {}
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
       if (only.has('mqtt')) await run(`mqtt${size}`, 'mqtt', s)
       if (only.has('peer')) await run(`peer${size}`, 'peer', s)
       if (only.has('agent')) await run(`agent${size}`, 'agent', s)
+      if (sdk) await run(`sdk${size}`, 'agent-sdk', s)
     }
     if (only.has('agent')) await run('plain', 'agent-plain', ['--size', '200B'])
     if (only.has('device')) {
@@ -200,6 +206,20 @@ async function main(): Promise<void> {
         'agent ahead',
       ],
       [`agent CPU, ${label}`, `${fmt(a?.cpuShare, 2)} cores`, 'main thread + libuv pool', '-', '-'],
+      [
+        `agent end to end, ${label}, AWS IoT SDK v2 transport (MQTT 5)`,
+        `${fmt(r[`sdk${size}`]?.endToEndPerS)} rec/s`,
+        `MQTT.js transport ${fmt(a?.endToEndPerS)} rec/s`,
+        ratio(r[`sdk${size}`]?.endToEndPerS, a?.endToEndPerS),
+        '-',
+      ],
+      [
+        `per CPU-second, ${label}, AWS IoT SDK v2 transport`,
+        `${fmt(r[`sdk${size}`]?.endToEndPerCpuS)} rec/CPU-s`,
+        `MQTT.js transport ${fmt(a?.endToEndPerCpuS)} rec/CPU-s`,
+        ratio(r[`sdk${size}`]?.endToEndPerCpuS, a?.endToEndPerCpuS),
+        '-',
+      ],
     )
   }
   const p = r.plain
@@ -308,5 +328,6 @@ async function main(): Promise<void> {
 }
 
 const phase = arg('phase', '')
-if (phase) process.stdout.write(`${JSON.stringify(await phaseMain(phase))}\n`)
+// aws-crt keeps the process alive after its MQTT 5 client is closed (awslabs/aws-crt-nodejs#600): that phase exits.
+if (phase) process.stdout.write(`${JSON.stringify(await phaseMain(phase))}\n`, () => phase === 'agent-sdk' && process.exit(0))
 else await main()

@@ -160,6 +160,7 @@ export async function agentEndToEnd(
   protocolVersion: 4 | 5,
   compression: 'gzip' | 'none',
   size: RecordSize,
+  transport: 'mqttjs' | 'aws-iot-sdk' = 'mqttjs',
 ): Promise<PhaseResult> {
   const tmp = tempDir()
   const { stream, make } = recordsOf(size)
@@ -178,7 +179,7 @@ export async function agentEndToEnd(
     dataDir: tmp.dir,
     logLevel: 'warn',
     healthIntervalS: 0,
-    broker: { url, protocolVersion },
+    broker: { url, protocolVersion, transport },
     publish: { compression },
   })
   await agent.start()
