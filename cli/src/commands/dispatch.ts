@@ -1,6 +1,4 @@
-import { loadDispatchConfig, startDispatchServer } from '@edgetwin/openfast-container'
 import type { Command } from 'commander'
-import pino from 'pino'
 import { closeOnSignals } from '../lifecycle.js'
 import { parsePort } from '../options.js'
 
@@ -23,6 +21,11 @@ export function registerDispatchCommands(program: Command): void {
       const overrides: Record<string, unknown> = {}
       if (opts.port !== undefined) overrides.port = opts.port
       if (opts.host !== undefined) overrides.host = opts.host
+      // Loaded when the server starts, not for `--help`: Fastify, Swagger UI and the engines.
+      const [{ loadDispatchConfig, startDispatchServer }, { pino }] = await Promise.all([
+        import('@edgetwin/openfast-container'),
+        import('pino'),
+      ])
       const { config, bearerTokens } = await loadDispatchConfig({ file: opts.config, overrides })
       const log = pino({ level: config.logLevel, redact: ['req.headers.authorization'] })
       const server = await startDispatchServer(config, { bearerTokens, log })
