@@ -46,6 +46,12 @@ describe('edgetwin --help', () => {
     expect(heavyIn(imports)).toEqual([])
   })
 
+  it('answers dispatch serve --help without Fastify', async () => {
+    const { stdout, imports } = await helpWithImports(['dispatch', 'serve', '--help'])
+    expect(stdout).toMatch(/--port <port>/)
+    expect(heavyIn(imports)).toEqual([])
+  })
+
   it('demo --help states the --exit default once', async () => {
     const { stdout } = await helpWithImports(['demo', '--help'])
     expect(stdout).toMatch(/--exit\s+stop the broker/)
