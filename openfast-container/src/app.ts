@@ -186,10 +186,17 @@ export async function buildApp(config: DispatchConfig, deps: DispatchDeps): Prom
   registerSimulationRoutes(app, ctx)
   registerResultRoutes(app, ctx)
   registerDeckRoutes(app, ctx)
-  // Retention: finished runs' folders are deleted runsMaxAgeS after they finished (checked every sweepIntervalS).
-  const runsMaxAgeMs = config.retention.runsMaxAgeS * 1000
+  // Retention: finished runs' folders are deleted runsMaxAgeS after they finished, uploaded decks that long after their
+  // upload unless a queued or running run needs them (checked every sweepIntervalS).
+  const maxAgeMs = config.retention.runsMaxAgeS * 1000
+  const sweep = async () => {
+    await manager.sweep(maxAgeMs)
+    const cutoffMs = (deps.now?.() ?? new Date()).getTime() - maxAgeMs
+    const decksDeleted = await decks.sweep(cutoffMs, manager.decksInUse())
+    if (decksDeleted.length > 0) log.info({ deleted: decksDeleted.length }, 'expired decks deleted')
+  }
   const sweeper = setInterval(() => {
-    manager.sweep(runsMaxAgeMs).catch((err: Error) => log.warn({ err }, 'retention sweep failed'))
+    sweep().catch((err: Error) => log.warn({ err }, 'retention sweep failed'))
   }, config.retention.sweepIntervalS * 1000)
   sweeper.unref()
   app.addHook('onClose', async () => {

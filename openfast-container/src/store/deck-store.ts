@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -81,6 +81,21 @@ export class DeckStore {
     const found = await stat(dir).catch(() => undefined)
     if (!found?.isDirectory()) throw new DispatchError('DISPATCH_NOT_FOUND', `no deck with id '${deckId}'`)
     return dir
+  }
+
+  /** Deletes decks last modified before `cutoffMs` that no queued or running run uses; returns their ids. */
+  async sweep(cutoffMs: number, inUse: ReadonlySet<string>): Promise<string[]> {
+    const deleted: string[] = []
+    for (const id of await readdir(this.#o.decksDir).catch(() => [] as string[])) {
+      if (inUse.has(id) || !idPattern.test(id)) continue
+      const dir = resolveInside(this.#o.decksDir, id)
+      const modified = (await stat(dir).catch(() => undefined))?.mtimeMs
+      if (modified !== undefined && modified < cutoffMs) {
+        await rm(dir, { recursive: true, force: true })
+        deleted.push(id)
+      }
+    }
+    return deleted
   }
 
   async save(files: AsyncIterable<UploadedFile>): Promise<StoredDeck> {

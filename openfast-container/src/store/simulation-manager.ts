@@ -113,6 +113,15 @@ export class SimulationManager {
     return { ...record.status }
   }
 
+  /** Uploaded decks that a queued or running run still needs. */
+  decksInUse(): Set<string> {
+    const ids = new Set<string>()
+    for (const r of this.#runs.values()) {
+      if ('deckId' in r.request && !FINAL_STATES.has(r.status.state)) ids.add(r.request.deckId)
+    }
+    return ids
+  }
+
   /**
    * The retention policy: deletes the records and folders of runs that finished more than `maxAgeMs` ago, and run
    * folders no record knows (left by an earlier process) last modified that long ago. Returns the ids deleted.
