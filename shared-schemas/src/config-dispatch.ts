@@ -68,7 +68,8 @@ export const DispatchConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    /** Finished runs' folders (`runs/<id>`, with their results) are deleted this long after they finished. */
+    /** Finished runs' folders (`runs/<id>`, with their results) are deleted runsMaxAgeS after they finished, uploaded decks
+     * (`decks/<id>`) that long after their upload unless a queued or running run needs them. */
     retention: Type.Object(
       {
         runsMaxAgeS: Type.Integer({ minimum: 1, maximum: 365 * 86_400, default: 7 * 86_400 }),
