@@ -8,58 +8,10 @@ import type { SalvagedOutbox } from './salvage.js'
 import { DDL, MAX_SEQ, rowId, SCHEMA_VERSION, SEQ_BITS_FACTOR, seqOf, streamIndex } from './schema.js'
 import { SeqFloor } from './seq-floor.js'
 import { translateSqliteError } from './sqlite-errors.js'
+import { type OutboxStatements, prepareStatements } from './statements.js'
+import type { CommitResult, InsertRequest, OutboxOptions, OutboxRow, QuarantineEntry, SeqRange, StreamStats } from './types.js'
 
-export interface OutboxOptions {
-  readonly path: string
-  /** FULL: a committed record survives power loss. NORMAL in WAL mode survives process crashes only (SQLite "WAL" docs). */
-  readonly synchronous: 'FULL' | 'NORMAL'
-  readonly maxBytes: number
-  readonly maxAgeMs?: number
-  readonly eviction: 'drop-oldest' | 'reject-new'
-  /** First evicted first; streams not listed are evicted after those listed. */
-  readonly evictionOrder: readonly string[]
-  /** Caps the database size (SQLite `max_page_count`); used to exercise the disk-full path. */
-  readonly maxPageCount?: number
-  readonly now?: () => number
-}
-
-export interface InsertRequest {
-  readonly stream: StreamName
-  readonly data: string
-  readonly bytes: number
-  /** Agent state committed together with this record (e.g. the distance filter's last kept position). */
-  readonly state?: { readonly key: string; readonly value: string } | undefined
-}
-
-export interface SeqRange {
-  readonly stream: StreamName
-  readonly firstSeq: number
-  readonly lastSeq: number
-}
-
-export interface OutboxRow {
-  readonly seq: number
-  readonly data: string
-  readonly bytes: number
-}
-
-export interface CommitResult {
-  /** Per insert request, in order: its sequence number, or the coded error that refused it. */
-  readonly results: (number | AgentError)[]
-  readonly evicted: number
-  readonly deleted: number
-}
-
-export interface QuarantineEntry extends SeqRange {
-  readonly recordCount: number
-  readonly reasonCode: number | null
-  readonly reason: string
-}
-
-interface StreamStats {
-  count: number
-  bytes: number
-}
+export type { CommitResult, InsertRequest, OutboxOptions, OutboxRow, QuarantineEntry, SeqRange } from './types.js'
 
 /**
  * The durable outbox: one SQLite file in WAL mode, held with an exclusive lock for the life of the agent so a
@@ -73,7 +25,7 @@ export class SqliteOutbox {
   private readonly nextSeq = new Map<StreamName, number>()
   private readonly stats = new Map<StreamName, StreamStats>()
   private readonly evictionStreams: StreamName[]
-  private readonly stmt: ReturnType<SqliteOutbox['prepare']>
+  private readonly stmt: OutboxStatements
   private readonly floor: SeqFloor
   private readonly budget: DiskBudget
   private closed = false
@@ -85,7 +37,7 @@ export class SqliteOutbox {
     this.now = options.now ?? Date.now
     const listed = options.evictionOrder.filter((s): s is StreamName => (STREAMS as readonly string[]).includes(s))
     this.evictionStreams = [...listed, ...STREAMS.filter((s) => !listed.includes(s))]
-    this.stmt = this.prepare()
+    this.stmt = prepareStatements(db)
     this.floor = new SeqFloor(`${options.path}.seq-floor`)
     this.budget = new DiskBudget(options.path, db.pragma('page_size', { simple: true }) as number)
     db.pragma(`wal_autocheckpoint = ${this.budget.walAutocheckpointPages}`)
@@ -135,28 +87,6 @@ export class SqliteOutbox {
         })
       }
       throw e
-    }
-  }
-
-  private prepare() {
-    const db = this.db
-    return {
-      insert: db.prepare('INSERT INTO outbox (id, created_ms, bytes, data) VALUES (?, ?, ?, ?)'),
-      saveSeq: db.prepare(
-        'INSERT INTO streams (stream, next_seq) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET next_seq = excluded.next_seq',
-      ),
-      deleteRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ? RETURNING bytes').pluck(),
-      oldestRows: db.prepare('SELECT id, bytes, created_ms FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?'),
-      readBatch: db.prepare('SELECT id, data, bytes FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?').raw(),
-      readRange: db.prepare('SELECT id, data FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id'),
-      oldest: db.prepare('SELECT created_ms FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id LIMIT 1').pluck(),
-      streamStats: db.prepare('SELECT count(*) AS n, sum(bytes) AS b, max(id) AS maxId FROM outbox WHERE id BETWEEN ? AND ?'),
-      freePages: db.prepare('PRAGMA freelist_count').pluck(),
-      pageSize: db.pragma('page_size', { simple: true }) as number,
-      saveState: db.prepare('INSERT INTO agent_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-      quarantine: db.prepare(
-        'INSERT INTO quarantine (stream, first_seq, last_seq, record_count, reason_code, reason, quarantined_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
     }
   }
 
