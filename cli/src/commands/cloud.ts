@@ -1,20 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import {
-  createCloud,
-  createEventStore,
-  createJobsService,
-  createLocalEventBus,
-  createLocalIngest,
-  fleetExtension,
-  openCloudDatabase,
-  startEmbeddedBroker,
-  twinExtension,
-} from '@edgetwin/cloud'
-import { consoleMount } from '@edgetwin/console'
-import { parseConfig, validators } from '@edgetwin/shared-schemas'
 import type { Command } from 'commander'
-import { pino } from 'pino'
 import { type Closable, closeOnSignals } from '../lifecycle.js'
 import { parsePort, parsePositiveInt } from '../options.js'
 
@@ -24,6 +10,12 @@ function readConfigFile(path: string): unknown {
   } catch (err) {
     throw new Error(`cannot read cloud config ${path}: ${(err as Error).message}`, { cause: err })
   }
+}
+
+/** The cloud runtime, loaded when a subcommand runs rather than for `--help` (the AWS SDK, SQLite, aedes, Fastify). */
+async function runtime() {
+  const [cloud, schemas, { pino }] = await Promise.all([import('@edgetwin/cloud'), import('@edgetwin/shared-schemas'), import('pino')])
+  return { ...cloud, parseConfig: schemas.parseConfig, validators: schemas.validators, pino }
 }
 
 export function registerCloudCommands(program: Command): void {
@@ -49,6 +41,9 @@ export function registerCloudCommands(program: Command): void {
         consolePort: number
         consoleBasemap?: string
       }) => {
+        const { createCloud, createJobsService, fleetExtension, parseConfig, pino, startEmbeddedBroker, twinExtension, validators } =
+          await runtime()
+        const { consoleMount } = await import('@edgetwin/console')
         const input = readConfigFile(opts.config) as Record<string, unknown>
         const components: Closable[] = []
         if (opts.withBroker) {
@@ -105,6 +100,7 @@ export function registerCloudCommands(program: Command): void {
     .requiredOption('--config <file>', 'cloud config JSON')
     .option('--limit <n>', 'how many', parsePositiveInt, 20)
     .action(async (opts: { config: string; limit: number }) => {
+      const { createEventStore, createLocalEventBus, createLocalIngest, parseConfig, pino, validators } = await runtime()
       const config = parseConfig(validators.CloudConfig, readConfigFile(opts.config))
       const ingest = createLocalIngest({ dataDir: config.dataDir, bus: createLocalEventBus(), logger: pino({ level: 'silent' }) })
       try {
@@ -127,6 +123,7 @@ export function registerCloudCommands(program: Command): void {
     )
     .requiredOption('--config <file>', 'cloud config JSON')
     .action(async (opts: { config: string }) => {
+      const { createEventStore, createLocalEventBus, createLocalIngest, parseConfig, pino, validators } = await runtime()
       const config = parseConfig(validators.CloudConfig, readConfigFile(opts.config))
       const ingest = createLocalIngest({ dataDir: config.dataDir, bus: createLocalEventBus(), logger: pino({ level: 'silent' }) })
       try {
@@ -149,6 +146,7 @@ export function registerCloudCommands(program: Command): void {
     .option('--target <name>', 'only this target (enrichment, archive, geofence)')
     .option('--limit <n>', 'at most this many', parsePositiveInt)
     .action(async (opts: { config: string; target?: string; limit?: number }) => {
+      const { createEventStore, openCloudDatabase, parseConfig, validators } = await runtime()
       const config = parseConfig(validators.CloudConfig, readConfigFile(opts.config))
       const db = openCloudDatabase(join(config.dataDir, 'ingest.db'))
       try {
