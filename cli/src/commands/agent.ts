@@ -42,6 +42,8 @@ export function registerAgentCommands(program: Command): void {
         }
       }
       await lifecycle.done
+      // aws-crt keeps the process alive after its MQTT 5 client is closed (awslabs/aws-crt-nodejs#600).
+      if (config.broker.transport === 'aws-iot-sdk') process.exit(process.exitCode ?? 0)
     })
   registerAgentProvisionCommand(agentCmd)
 }
