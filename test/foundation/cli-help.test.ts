@@ -46,9 +46,12 @@ describe('edgetwin --help', () => {
     expect(heavyIn(imports)).toEqual([])
   })
 
-  it('answers dispatch serve --help without Fastify', async () => {
-    const { stdout, imports } = await helpWithImports(['dispatch', 'serve', '--help'])
-    expect(stdout).toMatch(/--port <port>/)
+  it.each([
+    ['dispatch', 'serve', /--port <port>/],
+    ['cloud', 'run', /--config <file>/],
+  ])('answers %s %s --help without the AWS SDK, Fastify or SQLite', async (command, sub, option) => {
+    const { stdout, imports } = await helpWithImports([command, sub, '--help'])
+    expect(stdout).toMatch(option)
     expect(heavyIn(imports)).toEqual([])
   })
 
