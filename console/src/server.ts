@@ -96,7 +96,8 @@ export async function buildConsoleApp(input: unknown, sources: ConsoleSources, d
   const now = deps.now ?? (() => new Date())
   // Request lines stay out of the cloud's log at info; failures are logged by the error handler.
   const log = deps.logger.child({ component: 'console' }, { level: deps.logger.isLevelEnabled('warn') ? 'warn' : deps.logger.level })
-  const app: ConsoleFastify = Fastify({ loggerInstance: log as FastifyBaseLogger })
+  // Open live streams never end by themselves: closing the console closes them.
+  const app: ConsoleFastify = Fastify({ loggerInstance: log as FastifyBaseLogger, forceCloseConnections: true })
     .withTypeProvider<TypeBoxTypeProvider>()
     .setValidatorCompiler(TypeBoxValidatorCompiler)
   registerErrors(app)

@@ -18,7 +18,10 @@ const turbines = Number(process.argv[3] ?? 100)
 const seconds = Number(process.argv[4] ?? 30)
 if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`)
 
+const progress = (m: string) => process.stderr.write(`bench:console: ${m}\n`)
+progress('starting the cloud and the console')
 const env = await startConsoleCloud()
+progress(`console on ${env.console.url}; launching Chromium`)
 const base = env.console.url
 const browser = await launchBrowser()
 const line = (k: string, v: string) => console.log(`${k.padEnd(44)} ${v}`)
@@ -55,28 +58,24 @@ try {
   })().catch(() => {})
 
   const page = await browser.open(`${base}fleet`, { width: 1280, height: 800 })
+  progress('fleet page drawn; starting the load')
   const firstRender = await page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
     const fcp = performance.getEntriesByName('first-contentful-paint')[0]
     return { fcpMs: fcp?.startTime ?? null, domContentLoadedMs: nav.domContentLoadedEventEnd, readyMs: performance.now() }
   })
   // Frame times and long tasks while the load runs.
-  await page.evaluate(() => {
-    const w = window as unknown as { frames_: number[]; longTasks_: number[] }
-    w.frames_ = []
-    w.longTasks_ = []
-    new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) w.longTasks_.push(e.duration)
-    }).observe({ type: 'longtask', buffered: false })
+  // A string, not a function: the TypeScript loader would wrap named functions in helpers the page lacks.
+  await page.evaluate(`(() => {
+    window.frames_ = []
+    window.longTasks_ = []
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks_.push(e.duration) }).observe({ type: 'longtask' })
     let last = performance.now()
-    const step = (t: number) => {
-      w.frames_.push(t - last)
-      last = t
-      requestAnimationFrame(step)
-    }
+    const step = (t) => { window.frames_.push(t - last); last = t; requestAnimationFrame(step) }
     requestAnimationFrame(step)
-  })
+  })()`)
 
+  progress('measuring frames')
   const cpu0 = process.cpuUsage()
   const hub0 = { ...env.console.live.stats }
   const started = Date.now()
@@ -94,6 +93,7 @@ try {
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
+  progress(`load pid ${load.pid}`)
   let loadOut = ''
   load.stdout.on('data', (c: Buffer) => {
     loadOut += c.toString()
@@ -101,6 +101,7 @@ try {
   const sseBytes0 = sseBytes
   const ssePushes0 = ssePushes
   await new Promise((resolve) => load.once('exit', resolve))
+  progress('load finished; collecting figures')
   // Let the router and the last pushes drain.
   await new Promise((r) => setTimeout(r, 2000))
   const wallS = (Date.now() - started) / 1000

@@ -26,8 +26,8 @@ for (let t = 0; t < seconds; t++) {
   const now = new Date()
   const jobs: Promise<void>[] = []
   for (let v = 0; v < vehicles; v++) {
-    // A loop around central London, 100 m further each second: every update passes the tracker's 30 m filter.
-    const angle = (v / vehicles) * 2 * Math.PI + t * 0.002
+    // A loop around central London, 100 m or more further each second: every update passes the tracker's 30 m filter.
+    const angle = (v / vehicles) * 2 * Math.PI + t * 0.02
     const r = 0.05 + (v % 10) * 0.01
     jobs.push(
       publish('vehicle', `veh-${String(v).padStart(4, '0')}`, 'position', {
