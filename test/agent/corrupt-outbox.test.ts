@@ -2,10 +2,9 @@ import { closeSync, copyFileSync, openSync, readdirSync, statSync, truncateSync,
 import { join } from 'node:path'
 import { createAgent } from '@edgetwin/agent'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
+import { describe, expect, it } from 'vitest'
 import { freePort } from '../support/ports.js'
-import { agentConfig, Collector, sample, tempDir } from './support.js'
+import { agentConfig, Collector, mosquittoSuite, sample } from './support.js'
 
 const RECORDS = 2000
 const METRICS_ID_BASE = 2 ** 48 // metrics is stream index 1: row id = 1 * 2^48 + seq
@@ -48,29 +47,21 @@ function smashPage(path: string, pageNo: number, pageSize: number): void {
 }
 
 describe('a corrupt outbox', { timeout: 120_000 }, () => {
-  let broker: MosquittoHandle
-  const tmp = tempDir()
-  beforeAll(async () => {
-    broker = await startMosquitto()
-  })
-  afterAll(async () => {
-    await broker?.stop()
-    tmp.cleanup()
-  })
+  const suite = mosquittoSuite()
 
   /** Fills an outbox offline with RECORDS samples, damages it, restarts against the broker and checks the outcome. */
   async function damageAndRestart(name: string, damage: (path: string) => void) {
-    const dataDir = join(tmp.dir, name)
+    const dataDir = join(suite.dir, name)
     const offline = createAgent(agentConfig(`mqtt://127.0.0.1:${await freePort()}`, dataDir))
     await offline.start()
     await Promise.all(Array.from({ length: RECORDS }, (_, i) => offline.accept('metrics', sample(i))))
     await offline.close()
     const path = join(dataDir, 'outbox.db')
     damage(path)
-    const expected = pointReadable(path, join(tmp.dir, `${name}-copy.db`))
+    const expected = pointReadable(path, join(suite.dir, `${name}-copy.db`))
 
-    const collector = await Collector.connect(broker.url, `dt/edgetwin/+/${name}/+`)
-    const agent = createAgent(agentConfig(broker.url, dataDir, { deviceId: name }))
+    const collector = await Collector.connect(suite.broker.url, `dt/edgetwin/+/${name}/+`)
+    const agent = createAgent(agentConfig(suite.broker.url, dataDir, { deviceId: name }))
     await agent.start() // before the fix: AGENT_DB_ERROR, on every restart
     try {
       await collector.waitFor(

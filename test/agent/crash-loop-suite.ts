@@ -5,10 +5,9 @@ import { join } from 'node:path'
 import { createAgent } from '@edgetwin/agent'
 import type { StreamName } from '@edgetwin/shared-schemas'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
+import { describe, expect, it } from 'vitest'
 import { bundleChild } from './child.js'
-import { agentConfig, Collector, tempDir } from './support.js'
+import { agentConfig, Collector, mosquittoSuite } from './support.js'
 
 const WINDOW = 10
 const BATCH = 100
@@ -38,26 +37,19 @@ export function integrityOfCopy(dataDir: string): string {
  */
 export function crashLoopSuite(cycles: number, protocolVersion: 4 | 5): void {
   describe(`crash loop: SIGKILL at any moment (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'}, two streams)`, () => {
-    let broker: MosquittoHandle
-    const tmp = tempDir()
-    beforeAll(async () => {
-      broker = await startMosquitto()
-    })
-    afterAll(async () => {
-      await broker?.stop()
-      tmp.cleanup()
-    })
+    const suite = mosquittoSuite()
 
     it(`loses no accepted record over ${cycles} kills, keeps duplicates bounded and the outbox intact`, async () => {
       const child = await bundleChild()
-      const collector = await Collector.connect(broker.url, 'dt/edgetwin/turbine/+/+', protocolVersion)
-      const config = agentConfig(broker.url, tmp.dir, {
-        broker: { url: broker.url, protocolVersion },
+      const collector = await Collector.connect(suite.broker.url, 'dt/edgetwin/turbine/+/+', protocolVersion)
+      const config = agentConfig(suite.broker.url, suite.dir, {
+        broker: { url: suite.broker.url, protocolVersion },
         publish: { inflightWindow: WINDOW, maxRecordsPerBatch: BATCH },
       })
       const accepted = new Map<string, number>() // `${stream} ${seq}` -> n
       let n = 0
       let killedBeforeReady = 0
+      let lastStartMs = 1000
       for (let cycle = 0; cycle < cycles; cycle++) {
         const proc: ChildProcess = spawn(process.execPath, [child, JSON.stringify(config), String(n)], {
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,13 +60,17 @@ export function crashLoopSuite(cycles: number, protocolVersion: 4 | 5): void {
         })
         let buffered = ''
         let ready = false
+        let onReady: () => void = () => {}
+        const readyOrExit = () => new Promise<'ready'>((r) => (ready ? r('ready') : (onReady = () => r('ready'))))
         proc.stdout!.on('data', (d: Buffer) => {
           buffered += d.toString()
           const lines = buffered.split('\n')
           buffered = lines.pop()!
           for (const line of lines) {
-            if (line === 'READY') ready = true
-            else if (line.startsWith('A ')) {
+            if (line === 'READY') {
+              ready = true
+              onReady()
+            } else if (line.startsWith('A ')) {
               const [, stream, seq, mine] = line.split(' ')
               accepted.set(`${stream} ${seq}`, Number(mine))
               n = Math.max(n, Number(mine) + 1)
@@ -82,13 +78,23 @@ export function crashLoopSuite(cycles: number, protocolVersion: 4 | 5): void {
           }
         })
         const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
-        const early = await Promise.race([exited, new Promise<'timer'>((r) => setTimeout(() => r('timer'), Math.random() * 2500))])
+        // Every fourth kill lands during start-up (a random part of the last start's duration); the others at a
+        // random moment 0–2.5 s after start() resolved, so each cycle runs as long on a busy machine as on a quiet one.
+        const duringStartUp = cycle % 4 === 0
+        const spawnedAt = Date.now()
+        if (!duringStartUp) {
+          const started = await Promise.race([readyOrExit(), exited])
+          expect(started, `child exited by itself: ${stderr}`).toBe('ready')
+          lastStartMs = Date.now() - spawnedAt
+        }
+        const delayMs = duringStartUp ? Math.random() * lastStartMs : Math.random() * 2500
+        const early = await Promise.race([exited, new Promise<'timer'>((r) => setTimeout(() => r('timer'), delayMs))])
         expect(early, `child exited by itself: ${stderr}`).toBe('timer')
         proc.kill('SIGKILL')
         await exited
         if (!ready) killedBeforeReady++
         n += 1000 // the child may have created records it never reported; keep n unique
-        if (existsSync(join(tmp.dir, 'outbox.db'))) expect(integrityOfCopy(tmp.dir), `integrity after kill ${cycle + 1}`).toBe('ok')
+        if (existsSync(join(suite.dir, 'outbox.db'))) expect(integrityOfCopy(suite.dir), `integrity after kill ${cycle + 1}`).toBe('ok')
       }
       expect(accepted.size).toBeGreaterThan(cycles * 10)
 

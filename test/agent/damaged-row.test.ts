@@ -3,10 +3,9 @@ import { join } from 'node:path'
 import { createAgent } from '@edgetwin/agent'
 import { recordValidators } from '@edgetwin/shared-schemas'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
+import { describe, expect, it } from 'vitest'
 import { freePort } from '../support/ports.js'
-import { agentConfig, Collector, sample, tempDir } from './support.js'
+import { agentConfig, Collector, mosquittoSuite, sample } from './support.js'
 
 const RECORDS = 300
 
@@ -31,18 +30,10 @@ function damagedSeqs(path: string): { damaged: number[]; all: number[]; integrit
 }
 
 describe('a damaged stored row', () => {
-  let broker: MosquittoHandle
-  const tmp = tempDir()
-  beforeAll(async () => {
-    broker = await startMosquitto()
-  })
-  afterAll(async () => {
-    await broker?.stop()
-    tmp.cleanup()
-  })
+  const suite = mosquittoSuite()
 
   it('is quarantined and counted when read back; every other record is delivered in valid batches', async () => {
-    const dataDir = join(tmp.dir, 'agent')
+    const dataDir = join(suite.dir, 'agent')
     const offline = createAgent(agentConfig(`mqtt://127.0.0.1:${await freePort()}`, dataDir))
     await offline.start()
     for (let i = 0; i < RECORDS; i++) await offline.accept('metrics', sample(i))
@@ -57,8 +48,8 @@ describe('a damaged stored row', () => {
     expect(seen.damaged.length).toBeGreaterThan(0)
     const good = seen.all.filter((s) => !seen.damaged.includes(s))
 
-    const collector = await Collector.connect(broker.url, 'dt/edgetwin/turbine/+/metrics')
-    const agent = createAgent(agentConfig(broker.url, dataDir))
+    const collector = await Collector.connect(suite.broker.url, 'dt/edgetwin/turbine/+/metrics')
+    const agent = createAgent(agentConfig(suite.broker.url, dataDir))
     await agent.start()
     try {
       await collector.waitFor(() => collector.distinct('metrics').size >= good.length, 60_000, `${good.length} good records`)

@@ -2,9 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createAgent } from '@edgetwin/agent'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
-import { agentConfig, tempDir } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { agentConfig, mosquittoSuite } from './support.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -13,7 +12,7 @@ function gatewayConfig(url: string, dataDir: string, password: Record<string, st
   return agentConfig(url, dataDir, {
     deviceId: 'gw-1',
     kind: 'gateway',
-    logLevel: 'info',
+    logLevel: 'silent',
     gateway: {
       database: { host: '127.0.0.1', port: 1, database: 'plant', user: 'gateway', password },
       postgres: [
@@ -32,19 +31,11 @@ function gatewayConfig(url: string, dataDir: string, password: Record<string, st
 }
 
 describe('an extension that fails to start', () => {
-  let broker: MosquittoHandle
-  const tmp = tempDir()
-  beforeAll(async () => {
-    broker = await startMosquitto()
-  })
-  afterAll(async () => {
-    await broker?.stop()
-    tmp.cleanup()
-  })
+  const suite = mosquittoSuite()
 
   it('fails start() and releases the MQTT connection and the outbox lock', async () => {
-    const dataDir = join(tmp.dir, 'in-process')
-    const agent = createAgent(gatewayConfig(broker.url, dataDir, { env: 'PLANT_DB_PASSWORD' }), { env: {} })
+    const dataDir = join(suite.dir, 'in-process')
+    const agent = createAgent(gatewayConfig(suite.broker.url, dataDir, { env: 'PLANT_DB_PASSWORD' }), { env: {} })
     await expect(agent.start()).rejects.toMatchObject({ code: 'AGENT_GATEWAY_SECRET' })
     expect(agent.health().connection).toBe('disconnected')
     expect(agent.mqtt.connected).toBe(false)
@@ -52,16 +43,16 @@ describe('an extension that fails to start', () => {
       code: 'AGENT_CLOSED',
     })
     // The lock is released: a plain agent on the same outbox starts.
-    const next = createAgent(agentConfig(broker.url, dataDir))
+    const next = createAgent(agentConfig(suite.broker.url, dataDir))
     await next.start()
     await next.close()
   })
 
   it('makes `edgetwin agent run` exit non-zero when the secrets file has mode 0644', async () => {
-    const secret = join(tmp.dir, 'db-password')
+    const secret = join(suite.dir, 'db-password')
     writeFileSync(secret, 'hunter2', { mode: 0o644 })
-    const config = join(tmp.dir, 'gateway.json')
-    writeFileSync(config, JSON.stringify(gatewayConfig(broker.url, join(tmp.dir, 'cli'), { file: secret })))
+    const config = join(suite.dir, 'gateway.json')
+    writeFileSync(config, JSON.stringify(gatewayConfig(suite.broker.url, join(suite.dir, 'cli'), { file: secret })))
     const proc: ChildProcess = spawn(
       process.execPath,
       ['--conditions=@edgetwin/source', '--import', 'tsx', 'cli/src/main.ts', 'agent', 'run', '--config', config],

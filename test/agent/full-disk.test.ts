@@ -2,10 +2,10 @@ import { closeSync, copyFileSync, openSync, unlinkSync, writeSync } from 'node:f
 import { join } from 'node:path'
 import { type Agent, createAgent, isAgentError } from '@edgetwin/agent'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
+import { describe, expect, it } from 'vitest'
+import { startMosquitto } from '../support/mosquitto.js'
 import { freePort } from '../support/ports.js'
-import { agentConfig, Collector, sample, tempDir } from './support.js'
+import { agentConfig, Collector, mosquittoSuite, sample } from './support.js'
 import { mountTmpfs } from './tmpfs.js'
 
 // Agent defaults throughout (outbox limits, eviction drop-oldest, group commit); only the disk is small.
@@ -57,20 +57,12 @@ function integrityOfCopy(dataDir: string, scratch: string): string {
 }
 
 describe('a real full filesystem (4 MiB tmpfs)', { timeout: 180_000 }, () => {
-  let broker: MosquittoHandle
-  const tmp = tempDir()
-  beforeAll(async () => {
-    broker = await startMosquitto()
-  })
-  afterAll(async () => {
-    await broker?.stop()
-    tmp.cleanup()
-  })
+  const suite = mosquittoSuite()
 
   it('with the broker up: 25,000 records (6 MB) pass through the 4 MiB disk, none refused, none lost', async () => {
     const disk = mountTmpfs(DISK)
-    const collector = await Collector.connect(broker.url, 'dt/edgetwin/turbine/small-up/metrics')
-    const agent = createAgent(agentConfig(broker.url, disk.dir, { deviceId: 'small-up' }))
+    const collector = await Collector.connect(suite.broker.url, 'dt/edgetwin/turbine/small-up/metrics')
+    const agent = createAgent(agentConfig(suite.broker.url, disk.dir, { deviceId: 'small-up' }))
     try {
       await agent.start()
       const { seqs, errors } = await feed(agent, 0, 25_000)
@@ -85,7 +77,7 @@ describe('a real full filesystem (4 MiB tmpfs)', { timeout: 180_000 }, () => {
       expect(collector.distinct('metrics').size + evicted()).toBe(seqs.length)
       expect(collector.errors).toEqual([])
       await agent.close()
-      expect(integrityOfCopy(disk.dir, join(tmp.dir, 'small-up.db'))).toBe('ok')
+      expect(integrityOfCopy(disk.dir, join(suite.dir, 'small-up.db'))).toBe('ok')
     } finally {
       await agent.close()
       await collector.close()
@@ -95,7 +87,7 @@ describe('a real full filesystem (4 MiB tmpfs)', { timeout: 180_000 }, () => {
 
   it('with the broker down: evicts (counted) instead of failing; once the broker is back it drains and accepts again', async () => {
     const disk = mountTmpfs(DISK)
-    // Its own broker, with a persistent session for the collector that survives the outage.
+    // Its own suite.broker, with a persistent session for the collector that survives the outage.
     const own = await startMosquitto()
     const collector = await Collector.connect(own.url, 'dt/edgetwin/turbine/down-up/metrics', 5, 'collector-down-up')
     await own.stop()
@@ -122,7 +114,7 @@ describe('a real full filesystem (4 MiB tmpfs)', { timeout: 180_000 }, () => {
       expect(after.errors).toEqual({})
       expect(agent.health().counters.evicted).toBe(evictedBefore)
       await agent.close()
-      expect(integrityOfCopy(disk.dir, join(tmp.dir, 'down-up.db'))).toBe('ok')
+      expect(integrityOfCopy(disk.dir, join(suite.dir, 'down-up.db'))).toBe('ok')
     } finally {
       await agent.close()
       await collector.close()
@@ -151,7 +143,7 @@ describe('a real full filesystem (4 MiB tmpfs)', { timeout: 180_000 }, () => {
       expect(agent.health().counters.evicted).toBe(evicted)
       expect(agent.health().queueDepth).toBe(before.seqs.length + during.seqs.length + after.seqs.length - evicted)
       await agent.close()
-      expect(integrityOfCopy(disk.dir, join(tmp.dir, 'filler.db'))).toBe('ok')
+      expect(integrityOfCopy(disk.dir, join(suite.dir, 'filler.db'))).toBe('ok')
     } finally {
       await agent.close()
       disk.unmount()

@@ -1,7 +1,6 @@
 import { createAgent } from '@edgetwin/agent'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
-import { agentConfig, Collector, sample, tempDir } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { agentConfig, Collector, mosquittoSuite, sample } from './support.js'
 
 /**
  * A half-open connection: the broker process is stopped (SIGSTOP) with its sockets open, so nothing fails
@@ -10,25 +9,16 @@ import { agentConfig, Collector, sample, tempDir } from './support.js'
  */
 export function halfOpenSuite(pauseMs: number): void {
   describe(`a half-open connection (Mosquitto SIGSTOPped for ${pauseMs / 1000} s)`, () => {
-    let broker: MosquittoHandle
-    const tmp = tempDir()
-    beforeAll(async () => {
-      broker = await startMosquitto()
-    })
-    afterAll(async () => {
-      broker?.resume()
-      await broker?.stop()
-      tmp.cleanup()
-    })
+    const suite = mosquittoSuite()
 
     it(
       'is detected within keepalive + ack timeout, and nothing accepted meanwhile is lost',
       async () => {
-        const collector = await Collector.connect(broker.url, 'dt/edgetwin/turbine/+/metrics', 5)
+        const collector = await Collector.connect(suite.broker.url, 'dt/edgetwin/turbine/+/metrics', 5)
         const keepaliveS = 5
         const ackTimeoutMs = 3000
-        const config = agentConfig(broker.url, tmp.dir, {
-          broker: { url: broker.url, protocolVersion: 5, keepaliveS },
+        const config = agentConfig(suite.broker.url, suite.dir, {
+          broker: { url: suite.broker.url, protocolVersion: 5, keepaliveS },
           publish: { ackTimeoutMs },
         })
         delete config.reconnect // default reconnect settings
@@ -42,7 +32,7 @@ export function halfOpenSuite(pauseMs: number): void {
         try {
           await feed(100)
           await collector.waitFor(() => collector.distinct('metrics').size >= 100, 30_000, 'records before the pause')
-          broker.pause()
+          suite.broker.pause()
           const pausedAt = Date.now()
           let detectedAfterMs: number | undefined
           while (Date.now() - pausedAt < pauseMs) {
@@ -50,7 +40,7 @@ export function halfOpenSuite(pauseMs: number): void {
             if (detectedAfterMs === undefined && agent.health().connection !== 'connected') detectedAfterMs = Date.now() - pausedAt
             await new Promise((r) => setTimeout(r, 100))
           }
-          broker.resume()
+          suite.broker.resume()
           console.log(`half-open: detected after ${detectedAfterMs} ms (keepalive ${keepaliveS} s, ack timeout ${ackTimeoutMs} ms)`)
           // Detected while the broker was still stopped, by the watchdog (records were waiting) or keepalive.
           expect(detectedAfterMs).toBeDefined()

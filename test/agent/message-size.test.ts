@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { createAgent } from '@edgetwin/agent'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
-import { agentConfig, Collector, sample, tempDir } from './support.js'
+import { describe, expect, it } from 'vitest'
+import type { MosquittoHandle } from '../support/mosquitto.js'
+import { agentConfig, Collector, mosquittoSuite, sample } from './support.js'
 
 /** An event of ~8 KB that gzip cannot shrink below the broker's 4096-byte limit (random text). */
 const bigEvent = () => ({
@@ -30,19 +30,11 @@ async function sendAroundBigRecord(broker: MosquittoHandle, dataDir: string, pro
 }
 
 describe('one message over the broker size limit (Mosquitto message_size_limit 4096)', () => {
-  let broker: MosquittoHandle
-  const tmp = tempDir()
-  beforeAll(async () => {
-    broker = await startMosquitto({ extraConfig: 'message_size_limit 4096' })
-  })
-  afterAll(async () => {
-    await broker?.stop()
-    tmp.cleanup()
-  })
+  const suite = mosquittoSuite({ extraConfig: 'message_size_limit 4096' })
 
   it('MQTT 5: the record too large is quarantined with its reason; every other record flows', async () => {
-    const dataDir = join(tmp.dir, 'v5')
-    const { collector, agent, before, big, after, small } = await sendAroundBigRecord(broker, dataDir, 5, 'size-v5')
+    const dataDir = join(suite.dir, 'v5')
+    const { collector, agent, before, big, after, small } = await sendAroundBigRecord(suite.broker, dataDir, 5, 'size-v5')
     try {
       const metrics = [...before, ...after].map((r) => r.seq)
       await collector.waitFor(
@@ -72,7 +64,7 @@ describe('one message over the broker size limit (Mosquitto message_size_limit 4
   })
 
   it('MQTT 3.1.1: Mosquitto acknowledges the large message and closes the connection; it is quarantined, the rest flows', async () => {
-    const { collector, agent, before, big, after, small } = await sendAroundBigRecord(broker, join(tmp.dir, 'v4'), 4, 'size-v4')
+    const { collector, agent, before, big, after, small } = await sendAroundBigRecord(suite.broker, join(suite.dir, 'v4'), 4, 'size-v4')
     try {
       const metrics = [...before, ...after].map((r) => r.seq)
       await collector.waitFor(
@@ -93,18 +85,15 @@ describe('one message over the broker size limit (Mosquitto message_size_limit 4
 })
 
 describe('a broker that announces its Maximum Packet Size (MQTT 5 CONNACK, Mosquitto max_packet_size 4096)', () => {
-  let broker: MosquittoHandle
-  const tmp = tempDir()
-  beforeAll(async () => {
-    broker = await startMosquitto({ extraConfig: 'max_packet_size 4096' })
-  })
-  afterAll(async () => {
-    await broker?.stop()
-    tmp.cleanup()
-  })
+  const suite = mosquittoSuite({ extraConfig: 'max_packet_size 4096' })
 
   it('batches within the limit and quarantines the single record that cannot fit, without sending it', async () => {
-    const { collector, agent, before, big, after, small } = await sendAroundBigRecord(broker, join(tmp.dir, 'announced'), 5, 'announced')
+    const { collector, agent, before, big, after, small } = await sendAroundBigRecord(
+      suite.broker,
+      join(suite.dir, 'announced'),
+      5,
+      'announced',
+    )
     try {
       const metrics = [...before, ...after].map((r) => r.seq)
       await collector.waitFor(

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BatchEnvelope, decodeEnvelope, type StreamName, type TurbineSample } from '@edgetwin/shared-schemas'
 import mqtt, { type MqttClient } from 'mqtt'
+import { afterAll, beforeAll } from 'vitest'
+import { type MosquittoHandle, type MosquittoOptions, startMosquitto } from '../support/mosquitto.js'
 
 /** A temp directory removed by the returned cleanup. */
 export function tempDir(prefix = 'edgetwin-agent-'): { dir: string; cleanup: () => void } {
@@ -130,5 +132,32 @@ export function agentConfig(url: string, dataDir: string, over: Record<string, u
     broker: { url, protocolVersion: 4 },
     reconnect: { initialDelayMs: 50, maxDelayMs: 500, stableAfterMs: 1000 },
     ...over,
+  }
+}
+
+/**
+ * One Mosquitto and one temp directory for the calling describe block: started in beforeAll (options may depend on
+ * the directory, e.g. an ACL file written there), stopped (resumed first, if a test paused it) and removed in afterAll.
+ */
+export function mosquittoSuite(options: MosquittoOptions | ((dir: string) => MosquittoOptions) = {}): {
+  readonly broker: MosquittoHandle
+  readonly dir: string
+} {
+  const tmp = tempDir()
+  let broker: MosquittoHandle | undefined
+  beforeAll(async () => {
+    broker = await startMosquitto(typeof options === 'function' ? options(tmp.dir) : options)
+  })
+  afterAll(async () => {
+    broker?.resume()
+    await broker?.stop()
+    tmp.cleanup()
+  })
+  return {
+    get broker() {
+      if (!broker) throw new Error('mosquittoSuite: the broker starts in beforeAll')
+      return broker
+    },
+    dir: tmp.dir,
   }
 }
