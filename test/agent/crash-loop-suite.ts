@@ -61,7 +61,11 @@ export function crashLoopSuite(cycles: number, protocolVersion: 4 | 5): void {
         let buffered = ''
         let ready = false
         let onReady: () => void = () => {}
-        const readyOrExit = () => new Promise<'ready'>((r) => (ready ? r('ready') : (onReady = () => r('ready'))))
+        const readyOrExit = () =>
+          new Promise<'ready'>((r) => {
+            if (ready) r('ready')
+            else onReady = () => r('ready')
+          })
         proc.stdout!.on('data', (d: Buffer) => {
           buffered += d.toString()
           const lines = buffered.split('\n')
