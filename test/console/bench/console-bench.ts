@@ -102,8 +102,14 @@ try {
   const ssePushes0 = ssePushes
   await new Promise((resolve) => load.once('exit', resolve))
   progress('load finished; collecting figures')
-  // Let the router and the last pushes drain.
-  await new Promise((r) => setTimeout(r, 2000))
+  // Let the cloud drain its backlog into the bus: wait while position events still arrive (at most 60 s more).
+  const vehicleUpdates = vehicles * seconds
+  for (let idle = 0, last = -1, waited = 0; idle < 3 && waited < 60; waited++) {
+    await new Promise((r) => setTimeout(r, 1000))
+    const seen = env.console.live.stats.positionEvents - hub0.positionEvents
+    idle = seen === last || seen >= vehicleUpdates ? idle + 1 : 0
+    last = seen
+  }
   const wallS = (Date.now() - started) / 1000
   const cpu = process.cpuUsage(cpu0)
   const hub = env.console.live.stats
@@ -111,6 +117,8 @@ try {
   const frames = await page.evaluate(() => (window as unknown as { frames_: number[] }).frames_)
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks_: number[] }).longTasks_)
   const markers = await page.locator('path.vehicle-marker').count()
+  const stored = (await env.cloud.ingest.tracker.latest?.())?.length ?? 0
+  const deadLetters = await env.cloud.ingest.deadLetters.list({ limit: 5 })
   sse.abort()
   const sorted = [...frames].sort((a, b) => a - b)
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
@@ -124,7 +132,14 @@ try {
   )
   line('load', `${vehicles} vehicles + ${turbines} turbines, 1 record/s each, ${seconds} s (separate process)`)
   line('updates published (MQTT, QoS 1)', `${updates.toLocaleString('en')} (${loadOut.trim()})`)
-  line('position events seen by the console', (hub.positionEvents - hub0.positionEvents).toLocaleString('en'))
+  line(
+    'vehicles stored by the tracker',
+    `${stored}; dead letters: ${deadLetters.length ? deadLetters.map((d) => d.reason).join(', ') : 'none'}`,
+  )
+  line(
+    'position events the cloud delivered to the bus',
+    `${(hub.positionEvents - hub0.positionEvents).toLocaleString('en')} of ${vehicleUpdates.toLocaleString('en')} published, in ${wallS.toFixed(1)} s = ${Math.round((hub.positionEvents - hub0.positionEvents) / wallS)}/s (ceiling: ${vehicles}/s offered)`,
+  )
   line(
     'cloud+console process CPU',
     `${cpuMs.toFixed(0)} ms over ${wallS.toFixed(1)} s = ${((cpuMs / 1000 / wallS) * 100).toFixed(0)} % of one core (ceiling 100 %)`,
