@@ -143,8 +143,9 @@ export function createDurableEventBus(options: DurableEventBusOptions): DurableE
   }
 
   const drain = async (): Promise<void> => {
-    await notifyLive()
     while (!closed) {
+      // Live listeners (the console's map) first, before every batch: a durable backlog must not starve them.
+      await notifyLive()
       const rows = store.due(nowMs(), [...targets.keys()], 200)
       if (rows.length === 0) return
       for (const d of rows) {
