@@ -24,6 +24,7 @@ export function fleetPage(): Page {
   let countEl: HTMLElement
   let selected: string | undefined
   let trackPanel: HTMLElement
+  let listTimer: ReturnType<typeof setTimeout> | undefined
 
   const markerStyle = (v: ConsoleVehicle, stale: boolean): L.CircleMarkerOptions => ({
     radius: v.deviceId === selected ? 8 : 6,
@@ -254,10 +255,20 @@ export function fleetPage(): Page {
     },
     onLive(update) {
       if (!map || update.vehicles.length === 0) return
+      const added = update.vehicles.some((v) => !vehicles.has(v.deviceId))
       for (const v of update.vehicles) upsert(v)
-      renderList()
+      // Markers move at every push; the list (a table of every vehicle) is rebuilt at most every 2 s, or at once
+      // when a vehicle appears, so a thousand reporting vehicles do not keep the page busy.
+      if (added) renderList()
+      else if (listTimer === undefined) {
+        listTimer = setTimeout(() => {
+          listTimer = undefined
+          renderList()
+        }, 2000)
+      }
     },
     unmount() {
+      clearTimeout(listTimer)
       map?.remove()
       map = undefined
     },
