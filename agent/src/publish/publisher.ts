@@ -123,6 +123,8 @@ export class Publisher {
     if (this.closing || !this.o.session.connected) return
     while (this.inflight.size < this.window) {
       for (const b of this.inflight) if (b.alone) return
+      // 3.1.1: a suspect's PUBACK is not the verdict yet; the connection must outlive it first.
+      if (this.unsettledAck?.batch.alone) return
       if (this.limiter && !this.limiter.tryTake()) {
         this.pumpTimer ??= setTimeout(() => {
           this.pumpTimer = undefined
@@ -252,7 +254,14 @@ export class Publisher {
       // MQTT 3.1.1: Mosquitto acknowledges a publish its ACL denies, then closes the connection. An ack is final
       // only once the connection outlived it (ACK_SETTLE_MS, or a later ack): until then its rows stay.
       this.settleAck()
-      this.unsettledAck = { batch, atMs: Date.now(), timer: setTimeout(() => this.settleAck(), ACK_SETTLE_MS) }
+      this.unsettledAck = {
+        batch,
+        atMs: Date.now(),
+        timer: setTimeout(() => {
+          this.settleAck()
+          this.pump()
+        }, ACK_SETTLE_MS),
+      }
     } else this.confirmAck(batch)
     this.settle(batch)
   }
@@ -336,25 +345,38 @@ export class Publisher {
     const ours = this.droppingForAckTimeout
     this.droppingForAckTimeout = false
     const now = Date.now()
-    let oldest: InflightBatch | undefined
-    // MQTT 3.1.1: a close right after an ack blames the acked batch (its rows are still stored: read them again).
+    // MQTT 3.1.1: a close right after an ack may be over the acked batch (Mosquitto acks an oversized message,
+    // then closes) or over the first unacknowledged one (it closes on an ACL denial without acking): both are
+    // suspects, each sent alone next time, which tells them apart. The acked one's rows are still stored.
     const u = this.unsettledAck
+    let acked: InflightBatch | undefined
     if (u && !ours && now - u.atMs <= ACK_SETTLE_MS) {
       clearTimeout(u.timer)
       this.unsettledAck = undefined
-      u.batch.sentAtMs = now
-      this.inflight.add(u.batch)
+      acked = u.batch
+      acked.sentAtMs = now
     } else this.settleAck()
-    if (this.inflight.has(u?.batch as InflightBatch)) oldest = u!.batch
+    let firstUnacked: InflightBatch | undefined
     for (const b of this.inflight) {
-      if (!oldest && b.sentAtMs !== Number.POSITIVE_INFINITY) oldest = b
-      b.abandoned = true
-      const c = this.cursor.get(b.stream) ?? 0
-      this.cursor.set(b.stream, Math.min(c, b.firstSeq - 1))
+      if (!firstUnacked && b.sentAtMs !== Number.POSITIVE_INFINITY) firstUnacked = b
+      this.abandon(b)
     }
+    if (acked) this.abandon(acked)
     this.inflight.clear()
     for (const w of this.idleWaiters.splice(0)) w()
-    if (!oldest || ours || this.closing || now - oldest.sentAtMs > SUSPECT_WINDOW_MS) return
+    if (ours || this.closing) return
+    const suspects = [acked, firstUnacked].filter((b): b is InflightBatch => b !== undefined && now - b.sentAtMs <= SUSPECT_WINDOW_MS)
+    for (const suspect of suspects) this.blame(suspect, now, suspects.length === 1)
+  }
+
+  private abandon(b: InflightBatch): void {
+    b.abandoned = true
+    const c = this.cursor.get(b.stream) ?? 0
+    this.cursor.set(b.stream, Math.min(c, b.firstSeq - 1))
+  }
+
+  /** The connection closed right after `oldest` went out (or was acknowledged, under 3.1.1). */
+  private blame(oldest: InflightBatch, now: number, sole: boolean): void {
     this.o.session.explainDrop()
     this.nextStream = STREAMS.indexOf(oldest.stream)
     if (oldest.refusals > 0) {
@@ -364,7 +386,10 @@ export class Publisher {
     }
     const verdict = this.suspects.dropped(oldest.stream, oldest.firstSeq, oldest.count)
     const log = { stream: oldest.stream, firstSeq: oldest.firstSeq, lastSeq: oldest.lastSeq, drops: verdict.drops }
-    if (verdict.action === 'split') {
+    // Two suspects: each is sent alone first; only a batch blamed on its own is split (it may be too large).
+    if (verdict.action === 'split' && !sole) {
+      this.o.logger.warn(log, 'the broker closed the connection right after this batch or the one beside it; sending each alone next')
+    } else if (verdict.action === 'split') {
       this.tooLargeForBroker(oldest, 'the broker closed the connection right after it (too large for it, or refused)')
     } else if (verdict.action === 'retry-alone') {
       this.o.logger.warn(log, 'the broker closed the connection right after this batch; sending it alone next')
