@@ -1,4 +1,4 @@
-import type { TimeSeriesPoint } from '@edgetwin/cloud'
+import type { TimeSeriesPoint, TimeSeriesReader } from '@edgetwin/cloud'
 import type { ConsoleLiveUpdate, ConsoleVehicle } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import { newestTurbineSample } from './newest-sample.js'
@@ -82,19 +82,23 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     stats.cpuMicros += cpuMicros() - t0
   }
 
+  /** First sight of a turbine: its cursor starts at its newest sample (its own clock), not at the server's now. */
+  const firstSight = async (reader: TimeSeriesReader, deviceId: string, nowMs: number): Promise<number> => {
+    const newest = await newestTurbineSample(reader, deviceId, nowMs)
+    const version = newest?.measures['controllerVersion']
+    if (version !== undefined) controllerVersion.set(deviceId, version)
+    const cursor = newest?.timeMs ?? nowMs - TURBINE_LOOKBACK_MS
+    turbineCursor.set(deviceId, cursor)
+    return cursor
+  }
+
   const pollTurbines = async (): Promise<ConsoleLiveUpdate['turbines']> => {
     const reader = sources.timeSeries
     if (!reader) return []
     const nowMs = now().getTime()
     const out: ConsoleLiveUpdate['turbines'] = []
     for (const deviceId of await reader.devices('turbine')) {
-      let cursor = turbineCursor.get(deviceId)
-      if (cursor === undefined) {
-        // First sight of this turbine: start from its newest sample (its own clock), not from the server's now.
-        cursor = (await newestTurbineSample(reader, deviceId, nowMs))?.timeMs ?? nowMs - TURBINE_LOOKBACK_MS
-        turbineCursor.set(deviceId, cursor)
-      }
-      const fromMs = cursor + 1
+      const fromMs = (turbineCursor.get(deviceId) ?? (await firstSight(reader, deviceId, nowMs))) + 1
       const points = await reader.range({ deviceId, measurement: 'turbine', fromMs, toMs: nowMs + TURBINE_LOOKBACK_MS })
       const last: TimeSeriesPoint | undefined = points[points.length - 1]
       if (!last) continue
@@ -181,7 +185,12 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       }
     },
     async controllerVersions() {
-      if (clients.size === 0) await pollTurbines()
+      // Turbines the hub has not polled yet (no client watching, or new) are read here; the others are current.
+      const reader = sources.timeSeries
+      if (reader) {
+        const nowMs = now().getTime()
+        for (const id of await reader.devices('turbine')) if (!turbineCursor.has(id)) await firstSight(reader, id, nowMs)
+      }
       return new Map(controllerVersion)
     },
     start() {

@@ -207,6 +207,11 @@ browserTests('the console in headless Chromium', () => {
       'gw-stale',
     ])
     expect(await page.textContent('#stale-summary')).toMatch(/^1 stale/)
+    // Turbines show the controller version their telemetry reports; vehicles have none.
+    const controller = await page.$$eval('table.devices tbody tr', (trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-device-id'), tr.querySelectorAll('td')[9]?.textContent])),
+    )
+    expect(controller).toMatchObject({ 't-01': 'v0', 't-02': 'v0', 'v-01': '–' })
     await browser.shot(page, 'devices-1280x800')
     await page.close()
   })
