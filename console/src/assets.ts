@@ -38,3 +38,21 @@ export function assertAssets(dir: string): void {
     throw new ConsoleError('CONSOLE_ASSETS_MISSING', `the console bundle is missing ${missing.join(', ')} in ${dir}; run \`npm run build\``)
   }
 }
+
+/**
+ * The bundle in `dir`, built now when missing (a fresh clone compiled by `tsc -b` alone has no bundle yet);
+ * CONSOLE_ASSETS_MISSING when it cannot be built here (no esbuild: an installed package without its build).
+ */
+export async function ensureAssets(dir: string): Promise<void> {
+  if (ASSET_FILES.every((f) => existsSync(`${dir}/${f}`))) return
+  try {
+    await buildConsoleAssets(dir)
+  } catch (err) {
+    throw new ConsoleError(
+      'CONSOLE_ASSETS_MISSING',
+      `the console bundle is missing in ${dir} and cannot be built here: ${(err as Error).message}; run \`npm run build\``,
+      { cause: err },
+    )
+  }
+  assertAssets(dir)
+}

@@ -11,7 +11,7 @@ import { registerFleetRoutes } from './api/fleet.js'
 import { registerLiveRoutes } from './api/live.js'
 import { registerTurbineRoutes } from './api/turbines.js'
 import { registerTwinRoutes } from './api/twin.js'
-import { assertAssets, DEFAULT_ASSETS_DIR } from './assets.js'
+import { DEFAULT_ASSETS_DIR, ensureAssets } from './assets.js'
 import { isLoopbackHost, registerTokenAuth } from './auth.js'
 import { CONSOLE_ERROR_STATUS, ConsoleError, isConsoleError } from './errors.js'
 import { createLiveHub, type LiveHub } from './live.js'
@@ -92,7 +92,7 @@ export async function buildConsoleApp(input: unknown, sources: ConsoleSources, d
     )
   }
   const assetsDir = deps.assetsDir ?? DEFAULT_ASSETS_DIR
-  assertAssets(assetsDir)
+  await ensureAssets(assetsDir)
   const now = deps.now ?? (() => new Date())
   // Request lines stay out of the cloud's log at info; failures are logged by the error handler.
   const log = deps.logger.child({ component: 'console' }, { level: deps.logger.isLevelEnabled('warn') ? 'warn' : deps.logger.level })
