@@ -35,7 +35,10 @@ export function refusalSuite(protocolVersion: 4 | 5, runMs: number): void {
       async () => {
         const collector = await Collector.connect(broker.url, 'dt/edgetwin/turbine/+/+', protocolVersion)
         // Agent defaults for reconnect (1 s initial, 60 s max, 30 s stable) and publishing.
-        const config = agentConfig(broker.url, join(tmp.dir, 'agent'), { broker: { url: broker.url, protocolVersion }, logLevel: process.env.DBG_LOG ?? 'silent' })
+        const config = agentConfig(broker.url, join(tmp.dir, 'agent'), {
+          broker: { url: broker.url, protocolVersion },
+          logLevel: process.env.DBG_LOG ?? 'silent',
+        })
         delete config.reconnect
         const agent = createAgent(config)
         await agent.start()

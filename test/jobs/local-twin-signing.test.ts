@@ -42,7 +42,8 @@ describe('twin.jobSigning (local key)', () => {
       description: 'test',
       abortFailurePercent: 0,
     } as never)
-    const { signature, binding, ...rest } = created[0]?.document as Record<string, unknown> & {
+    expect(created).toHaveLength(1)
+    const { signature, binding, ...rest } = (created[0] as { document: Record<string, unknown> }).document as Record<string, unknown> & {
       signature: { algorithm: 'ECDSA_P256_SHA256'; value: string }
       binding: { jobId: string; things: string[]; expiresAtS: number }
     }
