@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import type { AgentConfig } from '@edgetwin/shared-schemas'
 import mqtt, { type MqttClient } from 'mqtt'
 import { pino } from 'pino'
@@ -6,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AgentError } from '../../agent/src/errors.js'
 import { loadTlsMaterial } from '../../agent/src/mqtt/tls.js'
 import { type AgentTransport, createTransport } from '../../agent/src/transport/transport.js'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
-import { freePort } from '../support/ports.js'
+import type { MosquittoHandle } from '../support/mosquitto.js'
 import { tempDir } from './support.js'
-import { makeTestPki } from './tls-ca.js'
+import { startTlsMosquitto } from './tls-broker.js'
 
 /** Resolves once `pred` holds, polling; the message names what never came. Generous: progress, not speed, is tested. */
 async function until(pred: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
@@ -31,33 +29,23 @@ describe.each(['mqttjs', 'aws-iot-sdk'] as const)('transport contract: %s over m
   let broker: MosquittoHandle
   let observer: MqttClient
   let session: AgentTransport
-  let tlsPort: number
+  let tlsUrl: string
+  let clientTls: NonNullable<AgentConfig['broker']['tls']>
   const seen: { topic: string; payload: string }[] = []
   const errors: AgentError[] = []
   const willPayload = `offline-${transport}`
   const base = `contract/${transport}`
 
   const brokerConfig = (): AgentConfig['broker'] => ({
-    url: `mqtts://127.0.0.1:${tlsPort}`,
+    url: tlsUrl,
     protocolVersion: 5,
     keepaliveS: 5,
     transport,
-    tls: { caFile: join(pki.dir, 'ca.crt'), certFile: join(pki.dir, 'client.crt'), keyFile: join(pki.dir, 'client.key') },
+    tls: clientTls,
   })
 
   beforeAll(async () => {
-    makeTestPki(pki.dir)
-    tlsPort = await freePort()
-    broker = await startMosquitto({
-      persistence: false,
-      extraConfig: [
-        `listener ${tlsPort} 127.0.0.1`,
-        `cafile ${join(pki.dir, 'ca.crt')}`,
-        `certfile ${join(pki.dir, 'server.crt')}`,
-        `keyfile ${join(pki.dir, 'server.key')}`,
-        'require_certificate true',
-      ].join('\n'),
-    })
+    ;({ broker, tlsUrl, clientTls } = await startTlsMosquitto(pki.dir, { persistence: false }))
     observer = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 100, clientId: `observer-${transport}` })
     observer.on('message', (topic, payload) => seen.push({ topic, payload: payload.toString() }))
     observer.on('connect', () => void observer.subscribeAsync(`${base}/out/#`, { qos: 1 }))

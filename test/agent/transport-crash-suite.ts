@@ -3,14 +3,12 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createAgent } from '@edgetwin/agent'
-import type { StreamName } from '@edgetwin/shared-schemas'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
-import { freePort } from '../support/ports.js'
+import type { MosquittoHandle } from '../support/mosquitto.js'
 import { bundleChild } from './child.js'
 import { agentConfig, Collector, tempDir } from './support.js'
-import { makeTestPki } from './tls-ca.js'
+import { startTlsMosquitto, type TlsBroker } from './tls-broker.js'
 
 const WINDOW = 10
 const BATCH = 100
@@ -69,18 +67,9 @@ export function transportCrashLoop(transport: 'mqttjs' | 'aws-iot-sdk', cycles: 
     const tmp = tempDir()
     let broker: MosquittoHandle
     let tlsUrl: string
+    let clientTls: TlsBroker['clientTls']
     beforeAll(async () => {
-      makeTestPki(pki.dir)
-      const port = await freePort()
-      tlsUrl = `mqtts://127.0.0.1:${port}`
-      const ca = join(pki.dir, 'ca.crt')
-      const tls = [
-        `listener ${port} 127.0.0.1`,
-        `cafile ${ca}`,
-        `certfile ${join(pki.dir, 'server.crt')}`,
-        `keyfile ${join(pki.dir, 'server.key')}`,
-      ]
-      broker = await startMosquitto({ extraConfig: [...tls, 'require_certificate true'].join('\n') })
+      ;({ broker, tlsUrl, clientTls } = await startTlsMosquitto(pki.dir))
     }, 60_000)
     afterAll(async () => {
       await broker?.stop()
@@ -96,7 +85,7 @@ export function transportCrashLoop(transport: 'mqttjs' | 'aws-iot-sdk', cycles: 
           url: tlsUrl,
           protocolVersion: 5,
           transport,
-          tls: { caFile: join(pki.dir, 'ca.crt'), certFile: join(pki.dir, 'client.crt'), keyFile: join(pki.dir, 'client.key') },
+          tls: clientTls,
         },
         publish: { inflightWindow: WINDOW, maxRecordsPerBatch: BATCH },
       })
@@ -117,8 +106,12 @@ export function transportCrashLoop(transport: 'mqttjs' | 'aws-iot-sdk', cycles: 
 
       const agent = createAgent(config)
       await agent.start()
-      const arrived = (k: string) => collector.distinct(k.split(' ')[0] as StreamName).has(Number(k.split(' ')[1]))
-      await collector.waitForProgress(() => [...accepted.keys()].every(arrived), 60_000, 'every accepted seq')
+      // One set per stream per poll: tens of thousands of keys each building a set would starve the event loop.
+      const allArrived = () => {
+        const got = { metrics: collector.distinct('metrics'), events: collector.distinct('events') } as Record<string, Set<number>>
+        return [...accepted.keys()].every((k) => got[k.split(' ')[0]!]?.has(Number(k.split(' ')[1])))
+      }
+      await collector.waitForProgress(allArrived, 60_000, 'every accepted seq')
       await agent.close()
 
       const byKey = new Map<string, unknown>()

@@ -3,10 +3,9 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createAgent } from '@edgetwin/agent'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js'
-import { freePort } from '../support/ports.js'
+import type { MosquittoHandle } from '../support/mosquitto.js'
 import { agentConfig, Collector, sample, tempDir } from './support.js'
-import { makeTestPki } from './tls-ca.js'
+import { startTlsMosquitto } from './tls-broker.js'
 
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so'
 
@@ -23,7 +22,7 @@ describe.skipIf(!existsSync(SOFTHSM) && process.env.CI !== 'true')('aws-iot-sdk 
   let tlsUrl: string
 
   beforeAll(async () => {
-    makeTestPki(pki.dir)
+    ;({ broker, tlsUrl } = await startTlsMosquitto(pki.dir))
     const tokens = join(pki.dir, 'tokens')
     mkdirSync(tokens)
     writeFileSync(join(pki.dir, 'softhsm2.conf'), `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`)
@@ -33,17 +32,6 @@ describe.skipIf(!existsSync(SOFTHSM) && process.env.CI !== 'true')('aws-iot-sdk 
     util(['--init-token', '--free', '--label', 'edge', '--pin', '1234', '--so-pin', '5678'])
     util(['--import', join(pki.dir, 'client.key'), '--token', 'edge', '--label', 'device-key', '--id', '01', '--pin', '1234'])
     rmSync(join(pki.dir, 'client.key'))
-    const port = await freePort()
-    tlsUrl = `mqtts://127.0.0.1:${port}`
-    broker = await startMosquitto({
-      extraConfig: [
-        `listener ${port} 127.0.0.1`,
-        `cafile ${join(pki.dir, 'ca.crt')}`,
-        `certfile ${join(pki.dir, 'server.crt')}`,
-        `keyfile ${join(pki.dir, 'server.key')}`,
-        'require_certificate true',
-      ].join('\n'),
-    })
   }, 60_000)
   afterAll(async () => {
     await broker?.stop()
