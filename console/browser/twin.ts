@@ -30,6 +30,25 @@ function simulationsTable(results: Results): HTMLElement {
   )
 }
 
+/** An execution's status details in words: a rollback names the version restored and the agent's reason. */
+function executionDetails(status: string, details: Record<string, unknown> | null): string | HTMLElement {
+  if (!details) return ''
+  const { rolledBackTo, reasonCode, reason, ...rest } = details
+  const extra = Object.entries(rest)
+    .map(([k, v]) => `${k} ${text(v)}`)
+    .join(' · ')
+  if (rolledBackTo !== undefined) {
+    return h(
+      'span',
+      { class: 'rollback' },
+      h('strong', {}, `rolled back to version ${text(rolledBackTo)}`),
+      `${reasonCode ? ` — ${text(reasonCode)}` : ''}${reason ? `: ${text(reason)}` : ''}${extra ? ` · ${extra}` : ''}`,
+    )
+  }
+  const why = `${reasonCode ? text(reasonCode) : ''}${reason ? `${reasonCode ? ': ' : ''}${text(reason)}` : ''}`
+  return [status === 'REJECTED' && why ? `refused — ${why}` : why, extra].filter(Boolean).join(' · ')
+}
+
 async function jobPanel(jobId: string): Promise<HTMLElement> {
   try {
     const job = await api<ConsoleJob>(`/api/twin/jobs/${encodeURIComponent(jobId)}`)
@@ -49,7 +68,7 @@ async function jobPanel(jobId: string): Promise<HTMLElement> {
           e.thingName,
           h('span', { class: `badge ${e.status.toLowerCase()}` }, e.status),
           String(e.versionNumber),
-          e.statusDetails ? JSON.stringify(e.statusDetails) : '',
+          executionDetails(e.status, e.statusDetails),
         ]),
       ),
     )
@@ -61,7 +80,9 @@ async function jobPanel(jobId: string): Promise<HTMLElement> {
 function decisionCard(d: Decision, open: boolean): HTMLElement {
   const results = (d.results ?? {}) as Results
   const c = d.conditions
-  const kind = c['canaryJobId'] !== undefined ? 'rollout stage' : 'investigation'
+  const outcome = d.outcome
+  const rolledBack = outcome?.status === 'FAILED'
+  const kind = outcome ? 'job outcome' : c['canaryJobId'] !== undefined ? 'rollout stage' : 'investigation'
   const body = h('div', { class: 'decision-body' })
   const card = h(
     'details',
@@ -71,16 +92,38 @@ function decisionCard(d: Decision, open: boolean): HTMLElement {
       {},
       h('span', { class: 'when' }, new Date(d.createdAt).toLocaleString()),
       h('span', { class: 'device' }, d.deviceId),
-      h(
-        'span',
-        { class: `badge ${d.decision.action}` },
-        d.decision.action === 'update' ? `update → ${d.decision.candidate ?? ''}` : d.decision.action,
-      ),
+      outcome
+        ? h('span', { class: `badge outcome ${outcome.status.toLowerCase()}` }, rolledBack ? 'rolled back' : outcome.status.toLowerCase())
+        : h(
+            'span',
+            { class: `badge ${d.decision.action}` },
+            d.decision.action === 'update' ? `update → ${d.decision.candidate ?? ''}` : d.decision.action,
+          ),
       h('span', { class: 'kind muted' }, kind),
       h('span', { class: 'reason' }, d.decision.reason),
     ),
     body,
   )
+  if (outcome) {
+    body.append(
+      h('h4', {}, rolledBack ? 'Rollback on the turbine' : 'How the job ended'),
+      table(
+        'outcome',
+        ['job', 'decision', 'candidate', 'status', 'reason'],
+        [
+          [
+            outcome.jobId,
+            outcome.decisionId,
+            outcome.candidate ?? '–',
+            h('span', { class: `badge ${outcome.status.toLowerCase()}` }, outcome.status),
+            `${outcome.reasonCode ?? ''}${outcome.reason ? `${outcome.reasonCode ? ': ' : ''}${outcome.reason}` : ''}`,
+          ],
+        ],
+      ),
+      h('p', {}, d.decision.reason),
+    )
+    return card
+  }
   body.append(
     h('h4', {}, 'Anomaly and conditions'),
     table(

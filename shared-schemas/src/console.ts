@@ -192,6 +192,20 @@ export const ConsoleDecision = Type.Object(
       { additionalProperties: true },
     ),
     jobId: Type.Union([Type.String(), Type.Null()]),
+    /** On an outcome record: how the job of decision `decisionId` ended on the turbine (a rollback is FAILED). */
+    outcome: Type.Optional(
+      Type.Object(
+        {
+          decisionId: Type.String(),
+          jobId: Type.String(),
+          candidate: Type.Optional(Type.String()),
+          status: Type.String(),
+          reasonCode: Type.Optional(Type.String()),
+          reason: Type.Optional(Type.String()),
+        },
+        { additionalProperties: true },
+      ),
+    ),
   },
   { additionalProperties: true },
 )

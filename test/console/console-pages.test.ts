@@ -186,16 +186,42 @@ browserTests('the console in headless Chromium', () => {
   })
 
   it('twin: the timeline lists every decision in the log with its simulations per controller and seed', async () => {
+    // A rollback as the twin records it when the agent's health gate undid an update (outcome FAILED).
+    const [update] = (await env.twin.provenance.list({ limit: 1000 })).filter((d) => d.decision.action === 'update')
+    expect(update?.jobId).toBeTruthy()
+    await env.twin.provenance.append({
+      ...update!,
+      id: 'outcome-of-the-update',
+      createdAt: new Date(Date.parse(update!.createdAt) + 60_000).toISOString(),
+      conditions: { outcomeOf: update!.id },
+      results: null,
+      decision: { action: 'none', reason: `job ${update!.jobId} ended FAILED on ${update!.deviceId}, rolled back to controller version 0` },
+      outcome: {
+        decisionId: update!.id,
+        jobId: update!.jobId!,
+        status: 'FAILED',
+        reasonCode: 'ALARMS_WORSE',
+        reason: 'alarmed samples 55 % > 29 %',
+      },
+    } as never)
     const logged = await env.twin.provenance.list({ limit: 1000 })
-    expect(logged.length).toBeGreaterThan(0)
+    expect(logged.length).toBeGreaterThan(1)
     const page = await browser.open(`${base}twin`, { width: 1280, height: 800 })
     const ids = await page.$$eval('details.decision', (ds) => ds.map((d) => d.getAttribute('data-decision-id')))
     expect(ids).toEqual(logged.map((d) => d.id))
-    const first = logged[0]!
-    const metrics = (first.results as { metrics: Record<string, unknown[]> }).metrics
+    const rollback = page.locator('details[data-decision-id="outcome-of-the-update"]')
+    expect(await rollback.locator('summary .badge').textContent()).toBe('rolled back')
+    await rollback.locator('summary').click()
+    expect(await rollback.locator('table.outcome tbody tr').textContent()).toContain('ALARMS_WORSE: alarmed samples 55 % > 29 %')
+    const withSims = logged.find((d) => !d.outcome) as (typeof logged)[number]
+    const metrics = (withSims.results as { metrics: Record<string, unknown[]> }).metrics
     const runs = Object.values(metrics).reduce((n, r) => n + r.length, 0)
-    expect(await page.locator(`details[data-decision-id="${first.id}"] table.simulations tbody tr`).count()).toBe(runs)
-    if (first.jobId) await page.waitForSelector(`details[data-decision-id="${first.id}"] table.executions tbody tr`)
+    expect(await page.locator(`details[data-decision-id="${withSims.id}"] table.simulations tbody tr`).count()).toBe(runs)
+    if (withSims.jobId) {
+      const card = page.locator(`details[data-decision-id="${withSims.id}"]`)
+      if ((await card.getAttribute('open')) === null) await card.locator('summary').click()
+      await page.waitForSelector(`details[data-decision-id="${withSims.id}"] table.executions tbody tr`)
+    }
     await browser.shot(page, 'twin-1280x800')
     await page.close()
   })
