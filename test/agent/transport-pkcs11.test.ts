@@ -74,9 +74,17 @@ describe.skipIf(!existsSync(SOFTHSM) && process.env.CI !== 'true')('aws-iot-sdk 
       const { seq } = await agent.accept('metrics', sample(1))
       await collector.waitFor(() => collector.distinct('metrics').has(seq!), 30_000, 'the record over PKCS#11 mTLS')
       expect(agent.health().connection).toBe('connected')
+      // An outage: the reconnect signs with the same token (the PKCS#11 module is loaded once); the broker's PUBACK
+      // for a record accepted while it was down proves the new mutual-TLS connection.
+      await broker.stop()
+      await agent.accept('metrics', sample(2))
+      await broker.start()
+      for (let i = 0; i < 1800 && agent.health().counters.acked < 2; i++) await new Promise((r) => setTimeout(r, 50))
+      expect(agent.health().counters.acked, JSON.stringify(agent.health())).toBe(2)
+      expect(agent.health().counters.reconnects).toBe(1)
     } finally {
       await agent.close()
       await collector.close()
     }
-  })
+  }, 180_000)
 })

@@ -31,7 +31,12 @@ function crtError(e: Sdk.ICrtError): Error {
 }
 
 /** The builder the plan names, with its authentication; port, CA and session settings are added by the caller. */
-export function sdkBuilder(sdk: SdkModule, p: SdkConnectPlan): Sdk.iot.AwsIotMqtt5ClientConfigBuilder | undefined {
+export function sdkBuilder(
+  sdk: SdkModule,
+  p: SdkConnectPlan,
+  /** The PKCS#11 module, loaded (C_Initialize) once per transport and kept for every reconnect. */
+  cache: { pkcs11Lib?: Sdk.io.Pkcs11Lib } = {},
+): Sdk.iot.AwsIotMqtt5ClientConfigBuilder | undefined {
   const B = sdk.iot.AwsIotMqtt5ClientConfigBuilder
   switch (p.builder) {
     case 'newDirectMqttBuilderWithMtlsFromPath':
@@ -39,7 +44,7 @@ export function sdkBuilder(sdk: SdkModule, p: SdkConnectPlan): Sdk.iot.AwsIotMqt
     case 'newDirectMqttBuilderWithMtlsFromPkcs11': {
       const k = p.pkcs11!
       return B.newDirectMqttBuilderWithMtlsFromPkcs11(p.hostName, {
-        pkcs11_lib: new sdk.io.Pkcs11Lib(k.libraryFile),
+        pkcs11_lib: (cache.pkcs11Lib ??= new sdk.io.Pkcs11Lib(k.libraryFile)),
         user_pin: k.pin,
         ...(k.slotId !== undefined ? { slot_id: k.slotId } : {}),
         ...(k.tokenLabel !== undefined ? { token_label: k.tokenLabel } : {}),
@@ -73,6 +78,7 @@ export class AwsIotSdkTransport implements AgentTransport {
   private readonly sdk: SdkModule
   private readonly plan: SdkConnectPlan
   private readonly schedule: ReconnectSchedule
+  private readonly cache: { pkcs11Lib?: Sdk.io.Pkcs11Lib } = {}
   private client: Mqtt5Client | undefined
   /** Bumped whenever a client is retired, so its late events are ignored. */
   private generation = 0
@@ -123,7 +129,7 @@ export class AwsIotSdkTransport implements AgentTransport {
       sessionExpiryIntervalSeconds: o.sessionExpiryS ?? 3600,
       ...(will ? { will: { topicName: will.topic, payload: will.payload, qos: mqtt5.QoS.AtLeastOnce } } : {}),
     }
-    const builder = sdkBuilder(this.sdk, p)
+    const builder = sdkBuilder(this.sdk, p, this.cache)
     let config: Sdk.mqtt5.Mqtt5ClientConfig
     if (builder) {
       builder.withPort(p.port).withConnectProperties(connect)
