@@ -43,8 +43,9 @@ export function sdkBuilder(
       return B.newDirectMqttBuilderWithMtlsFromPath(p.hostName, p.certFile!, p.keyFile!)
     case 'newDirectMqttBuilderWithMtlsFromPkcs11': {
       const k = p.pkcs11!
+      cache.pkcs11Lib ??= new sdk.io.Pkcs11Lib(k.libraryFile)
       return B.newDirectMqttBuilderWithMtlsFromPkcs11(p.hostName, {
-        pkcs11_lib: (cache.pkcs11Lib ??= new sdk.io.Pkcs11Lib(k.libraryFile)),
+        pkcs11_lib: cache.pkcs11Lib,
         user_pin: k.pin,
         ...(k.slotId !== undefined ? { slot_id: k.slotId } : {}),
         ...(k.tokenLabel !== undefined ? { token_label: k.tokenLabel } : {}),
