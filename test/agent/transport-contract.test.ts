@@ -117,10 +117,13 @@ describe.each(['mqttjs', 'aws-iot-sdk'] as const)('transport contract: %s over m
     await until(() => session.connected, 'the reconnection')
     off()
     expect(session.reconnects).toBe(1)
+    // The observer reconnects on its own schedule and its clean session lost its subscription: have it subscribed
+    // again before the publish it must see (otherwise the broker rightly drops the message and the wait never ends).
+    await until(() => observer.connected, 'the observer back')
+    await observer.subscribeAsync(`${base}/out/#`, { qos: 1 })
     await session.publish(`${base}/out/after`, 'two')
     await until(() => seen.some((m) => m.topic === `${base}/out/after` && m.payload === 'two'), 'the publish after the outage')
     // The restarted broker kept no session: the message arrives only if the transport subscribed again.
-    await until(() => observer.connected, 'the observer back')
     const t0 = Date.now()
     while (got.length === 0 && Date.now() - t0 < 60_000) {
       await observer.publishAsync(`${base}/in/after`, 'again', { qos: 1 })
