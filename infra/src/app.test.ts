@@ -17,6 +17,11 @@ describe('the CDK app (real handlers, Dockerfile.openfast, named queries from @e
     expect(() => buildApp()).toThrow(new RegExp(`the app needs ${missing.map((m) => m.replaceAll('.', '\\.')).join(', ')}`))
   })
 
+  // The synth test below skips without the app's inputs; in CI that must be a failure, not a quiet skip.
+  it.runIf(process.env.CI === 'true')('has every input the full app needs when CI=true', () => {
+    expect(missing).toEqual([])
+  })
+
   it.skipIf(missing.length > 0)(
     'synthesizes offline, bundling every handler locally',
     async () => {
