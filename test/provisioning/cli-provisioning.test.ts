@@ -82,44 +82,29 @@ describe('edgetwin provisioning and agent provision', () => {
         broker: { url: `mqtts://127.0.0.1:${devicesPort}`, tls: { caFile: join(brokerDir, 'ca', 'ca.crt') } },
       }),
     )
-    const refused = await cli([
-      'agent',
-      'provision',
-      '--claim-cert',
-      join(brokerDir, 'claim.crt'),
-      '--claim-key',
-      join(brokerDir, 'claim.key'),
-      '--template',
-      'Vans',
-      '--serial',
-      'V-99',
-      '--broker',
-      `mqtts://127.0.0.1:${claimPort}`,
-      '--config',
-      configFile,
-      '--out-dir',
-      deviceDir,
-    ]).catch((err: Error) => err.message)
+    const provision = (serial: string) =>
+      cli([
+        'agent',
+        'provision',
+        '--claim-cert',
+        join(brokerDir, 'claim.crt'),
+        '--claim-key',
+        join(brokerDir, 'claim.key'),
+        '--template',
+        'Vans',
+        '--serial',
+        serial,
+        '--broker',
+        `mqtts://127.0.0.1:${claimPort}`,
+        '--config',
+        configFile,
+        '--out-dir',
+        deviceDir,
+      ])
+    const refused = await provision('V-99').catch((err: Error) => err.message)
     expect(refused).toMatch(/exited with 1: .*AccessDenied.*V-99 is not allowed/s)
 
-    const out = await cli([
-      'agent',
-      'provision',
-      '--claim-cert',
-      join(brokerDir, 'claim.crt'),
-      '--claim-key',
-      join(brokerDir, 'claim.key'),
-      '--template',
-      'Vans',
-      '--serial',
-      'V-17',
-      '--broker',
-      `mqtts://127.0.0.1:${claimPort}`,
-      '--config',
-      configFile,
-      '--out-dir',
-      deviceDir,
-    ])
+    const out = await provision('V-17')
     expect(JSON.parse(out)).toMatchObject({ thingName: 'van-V-17', keyFile: join(deviceDir, 'van-V-17.private.key') })
     expect(statSync(join(deviceDir, 'van-V-17.private.key')).mode & 0o777).toBe(0o600)
     const config = JSON.parse(readFileSync(configFile, 'utf8'))
