@@ -3,8 +3,8 @@ import mqtt, { ErrorWithReasonCode, type IClientOptions, type MqttClient } from 
 import type { Logger } from 'pino'
 import { AgentError } from '../errors.js'
 import { type BackoffOptions, ReconnectSchedule } from './backoff.js'
+import { PendingAcks, SubscriptionTable } from './session-state.js'
 import type { TlsMaterial } from './tls.js'
-import { topicMatches } from './topic-match.js'
 
 /** The agent's one MQTT connection, shared with the jobs client (see agent-api.md). */
 export interface MqttSession {
@@ -46,7 +46,7 @@ export type ConnectionState = 'connected' | 'connecting' | 'disconnected'
 export class MqttConnection implements MqttSession {
   private client: MqttClient | undefined
   private readonly schedule: ReconnectSchedule
-  private readonly subscriptions = new Map<string, Set<(topic: string, payload: Buffer) => void>>()
+  private readonly subscriptions: SubscriptionTable
   private readonly connectListeners = new Set<() => void>()
   private readonly disconnectListeners = new Set<() => void>()
   private reconnectTimer: NodeJS.Timeout | undefined
@@ -58,11 +58,12 @@ export class MqttConnection implements MqttSession {
   /** Broker's MQTT 5 Maximum Packet Size (CONNACK property), if it announced one. */
   maximumPacketSize: number | undefined
   /** Publishes waiting for their PUBACK on the current connection; rejected when it closes. */
-  private readonly unacknowledged = new Set<(err: AgentError) => void>()
+  private readonly unacknowledged = new PendingAcks()
   reconnects = 0
 
   constructor(private readonly options: MqttSessionOptions) {
     this.schedule = new ReconnectSchedule(options.reconnect, Date.now, options.random)
+    this.subscriptions = new SubscriptionTable(options.logger)
   }
 
   get connected(): boolean {
@@ -101,7 +102,7 @@ export class MqttConnection implements MqttSession {
     })
     client.on('close', () => this.onClosed())
     client.on('error', (err) => this.reportError(err))
-    client.on('message', (topic, payload) => this.dispatch(topic, payload))
+    client.on('message', (topic, payload) => this.subscriptions.dispatch(topic, payload))
   }
 
   private async onConnected(sessionPresent: boolean, receiveMaximum: number | undefined): Promise<void> {
@@ -114,7 +115,7 @@ export class MqttConnection implements MqttSession {
     // The first connection of this process subscribes anyway: filters may differ from the stored session's.
     if ((!sessionPresent || this.reconnects === 0) && this.subscriptions.size > 0) {
       try {
-        await this.client!.subscribeAsync([...this.subscriptions.keys()], { qos: 1 })
+        await this.client!.subscribeAsync(this.subscriptions.filters(), { qos: 1 })
       } catch (err) {
         this.reportError(err as Error)
         return
@@ -128,8 +129,7 @@ export class MqttConnection implements MqttSession {
     const wasReady = this.ready
     this.ready = false
     const lost = new AgentError('AGENT_NOT_CONNECTED', 'the connection closed before the PUBACK arrived')
-    for (const reject of [...this.unacknowledged]) reject(lost)
-    this.unacknowledged.clear()
+    this.unacknowledged.rejectAll(lost)
     if (wasReady) for (const l of this.disconnectListeners) l()
     if (this.closing || this.reconnectTimer) return
     const delayMs = this.schedule.nextDelayMs()
@@ -154,33 +154,11 @@ export class MqttConnection implements MqttSession {
     this.options.onError?.(e)
   }
 
-  private dispatch(topic: string, payload: Buffer): void {
-    for (const [filter, handlers] of this.subscriptions) {
-      if (!topicMatches(filter, topic)) continue
-      for (const h of handlers) {
-        try {
-          h(topic, payload)
-        } catch (err) {
-          this.options.logger.error({ err, topic }, 'subscription handler threw')
-        }
-      }
-    }
-  }
-
   publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1 } = {}): Promise<void> {
     const client = this.client
     if (!client || this.closing) return Promise.reject(new AgentError('AGENT_CLOSED', 'the MQTT session is closed'))
     if (!this.connected) return Promise.reject(new AgentError('AGENT_NOT_CONNECTED', 'not connected to the broker'))
-    return new Promise<void>((resolve, reject) => {
-      let settled = false
-      const settle = (err?: AgentError) => {
-        if (settled) return
-        settled = true
-        this.unacknowledged.delete(settle)
-        if (err) reject(err)
-        else resolve()
-      }
-      this.unacknowledged.add(settle)
+    return this.unacknowledged.track((settle) => {
       client.publish(topic, payload, { qos: opts.qos ?? 1 }, (err) => {
         if (!err) settle()
         else if (err instanceof ErrorWithReasonCode) {
@@ -191,12 +169,7 @@ export class MqttConnection implements MqttSession {
   }
 
   async subscribe(filter: string, handler: (topic: string, payload: Buffer) => void): Promise<void> {
-    let handlers = this.subscriptions.get(filter)
-    if (!handlers) {
-      handlers = new Set()
-      this.subscriptions.set(filter, handlers)
-    }
-    handlers.add(handler)
+    this.subscriptions.add(filter, handler)
     if (this.connected) await this.client!.subscribeAsync(filter, { qos: 1 })
   }
 

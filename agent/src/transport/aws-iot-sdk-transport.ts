@@ -4,7 +4,7 @@ import type * as Sdk from 'aws-iot-device-sdk-v2'
 import { AgentError } from '../errors.js'
 import { ReconnectSchedule } from '../mqtt/backoff.js'
 import type { ConnectionState, MqttSessionOptions } from '../mqtt/session.js'
-import { topicMatches } from '../mqtt/topic-match.js'
+import { PendingAcks, SubscriptionTable } from '../mqtt/session-state.js'
 import { planSdkConnection, type SdkConnectPlan } from './sdk-connect-plan.js'
 import type { AgentTransport } from './transport.js'
 
@@ -83,10 +83,10 @@ export class AwsIotSdkTransport implements AgentTransport {
   private client: Mqtt5Client | undefined
   /** Bumped whenever a client is retired, so its late events are ignored. */
   private generation = 0
-  private readonly subscriptions = new Map<string, Set<(topic: string, payload: Buffer) => void>>()
+  private readonly subscriptions: SubscriptionTable
   private readonly connectListeners = new Set<() => void>()
   private readonly disconnectListeners = new Set<() => void>()
-  private readonly unacknowledged = new Set<(err: AgentError) => void>()
+  private readonly unacknowledged = new PendingAcks()
   private reconnectTimer: NodeJS.Timeout | undefined
   private closing = false
   private ready = false
@@ -104,6 +104,7 @@ export class AwsIotSdkTransport implements AgentTransport {
     this.plan = planSdkConnection(broker, env, options.password)
     this.sdk = loadSdk()
     this.schedule = new ReconnectSchedule(options.reconnect, Date.now, options.random)
+    this.subscriptions = new SubscriptionTable(options.logger)
   }
 
   get connected(): boolean {
@@ -178,7 +179,7 @@ export class AwsIotSdkTransport implements AgentTransport {
       this.lost()
     })
     client.on('messageReceived', (e) => {
-      if (current()) this.dispatch(e.message.topicName, Buffer.from(e.message.payload as ArrayBuffer))
+      if (current()) this.subscriptions.dispatch(e.message.topicName, Buffer.from(e.message.payload as ArrayBuffer))
     })
     client.once('stopped', () => client.close())
     client.start()
@@ -195,7 +196,7 @@ export class AwsIotSdkTransport implements AgentTransport {
     // As the MQTT.js adapter: restore the subscriptions the broker forgot, and on this process's first connection.
     if ((!sessionPresent || this.reconnects === 0) && this.subscriptions.size > 0) {
       try {
-        await this.subscribeOn(client, [...this.subscriptions.keys()])
+        await this.subscribeOn(client, this.subscriptions.filters())
       } catch (err) {
         this.reportError(err as Error)
         return
@@ -224,8 +225,7 @@ export class AwsIotSdkTransport implements AgentTransport {
     const wasReady = this.ready
     this.ready = false
     const lost = new AgentError('AGENT_NOT_CONNECTED', 'the connection closed before the PUBACK arrived')
-    for (const reject of [...this.unacknowledged]) reject(lost)
-    this.unacknowledged.clear()
+    this.unacknowledged.rejectAll(lost)
     const client = this.client
     this.client = undefined
     client?.stop(disconnect)
@@ -249,35 +249,13 @@ export class AwsIotSdkTransport implements AgentTransport {
     this.options.onError?.(e)
   }
 
-  private dispatch(topic: string, payload: Buffer): void {
-    for (const [filter, handlers] of this.subscriptions) {
-      if (!topicMatches(filter, topic)) continue
-      for (const h of handlers) {
-        try {
-          h(topic, payload)
-        } catch (err) {
-          this.options.logger.error({ err, topic }, 'subscription handler threw')
-        }
-      }
-    }
-  }
-
   publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1 } = {}): Promise<void> {
     const client = this.client
     if (this.closing) return Promise.reject(new AgentError('AGENT_CLOSED', 'the MQTT session is closed'))
     if (!client || !this.connected) return Promise.reject(new AgentError('AGENT_NOT_CONNECTED', 'not connected to the broker'))
     const { QoS } = this.sdk.mqtt5
     const qos = opts.qos === 0 ? QoS.AtMostOnce : QoS.AtLeastOnce
-    return new Promise<void>((resolve, reject) => {
-      let settled = false
-      const settle = (err?: AgentError) => {
-        if (settled) return
-        settled = true
-        this.unacknowledged.delete(settle)
-        if (err) reject(err)
-        else resolve()
-      }
-      this.unacknowledged.add(settle)
+    return this.unacknowledged.track((settle) => {
       client.publish({ topicName: topic, payload, qos }).then(
         (puback) => {
           const code = puback?.reasonCode
@@ -291,12 +269,7 @@ export class AwsIotSdkTransport implements AgentTransport {
   }
 
   async subscribe(filter: string, handler: (topic: string, payload: Buffer) => void): Promise<void> {
-    let handlers = this.subscriptions.get(filter)
-    if (!handlers) {
-      handlers = new Set()
-      this.subscriptions.set(filter, handlers)
-    }
-    handlers.add(handler)
+    this.subscriptions.add(filter, handler)
     if (this.connected && this.client) await this.subscribeOn(this.client, [filter])
   }
 
@@ -330,8 +303,7 @@ export class AwsIotSdkTransport implements AgentTransport {
     const client = this.client
     this.client = undefined
     const closed = new AgentError('AGENT_CLOSED', 'the MQTT session closed before the PUBACK arrived')
-    for (const reject of [...this.unacknowledged]) reject(closed)
-    this.unacknowledged.clear()
+    this.unacknowledged.rejectAll(closed)
     if (!client) return
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2000)
