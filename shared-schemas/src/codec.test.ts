@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeEnvelope, encodeEnvelope } from './codec.js'
+import { decodeEnvelope, decodeEnvelopeWithJson, encodeEnvelope } from './codec.js'
 import type { BatchEnvelope } from './envelope.js'
 import { SchemaError } from './errors.js'
 
@@ -44,6 +44,16 @@ describe('envelope codec', () => {
     fc.assert(
       fc.property(envelope, fc.constantFrom('gzip' as const, 'none' as const), (env, compression) => {
         expect(decodeEnvelope(encodeEnvelope(env, compression), { maxPayloadBytes: 10 * 1024 * 1024 })).toEqual(env)
+      }),
+    )
+  })
+
+  it('returns the JSON text the envelope was parsed from, inflated when the payload was gzip', () => {
+    fc.assert(
+      fc.property(envelope, fc.constantFrom('gzip' as const, 'none' as const), (env, compression) => {
+        const { envelope: decoded, json } = decodeEnvelopeWithJson(encodeEnvelope(env, compression), { maxPayloadBytes: 10 * 1024 * 1024 })
+        expect(decoded).toEqual(env)
+        expect(json.toString('utf8')).toBe(JSON.stringify(env))
       }),
     )
   })

@@ -35,6 +35,21 @@ export function encodeEnvelope(envelope: BatchEnvelope, compression: Compression
  * ENVELOPE_INFLATE_LIMIT, ENVELOPE_MALFORMED or SCHEMA_INVALID (the last names the offending field).
  */
 export function decodeEnvelope(payload: Uint8Array, limits: DecodeLimits = {}): BatchEnvelope {
+  return decodeEnvelopeWithJson(payload, limits).envelope
+}
+
+/** A validated envelope and the JSON bytes it was parsed from (inflated when the payload was gzip). */
+export interface DecodedEnvelope {
+  readonly envelope: BatchEnvelope
+  /** The UTF-8 JSON text the envelope was parsed from; a view of the payload when it was not compressed. */
+  readonly json: Buffer
+}
+
+/**
+ * `decodeEnvelope`, also returning the JSON bytes, so a consumer that stores records as JSON (the router's archive)
+ * can copy the validated text instead of serialising the parsed values again. Same limits and errors.
+ */
+export function decodeEnvelopeWithJson(payload: Uint8Array, limits: DecodeLimits = {}): DecodedEnvelope {
   const maxPayloadBytes = limits.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
   const maxInflatedBytes = limits.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES
   if (payload.length > maxPayloadBytes) {
@@ -83,5 +98,5 @@ export function decodeEnvelope(payload: Uint8Array, limits: DecodeLimits = {}): 
       .join('; ')
     throw new SchemaError('SCHEMA_INVALID', `invalid BatchEnvelope (${envelope.stream}): ${summary}`, errors.slice(0, 10))
   }
-  return envelope
+  return { envelope, json }
 }
