@@ -1,19 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CLAIM_CN, CLOUD_CN, claimAcl, devicesAcl, LocalCa, mosquittoTlsConfig, PROVISIONER_CN } from '@edgetwin/cloud/provisioning'
-import { mosquittoPath } from '../support/mosquitto.js'
+import { mosquittoPath, mosquittoUid } from '../support/mosquitto.js'
 import { freePort, waitForPort } from '../support/ports.js'
-
-function mosquittoUid(): number | undefined {
-  if (process.getuid?.() !== 0) return undefined
-  try {
-    return Number(execFileSync('id', ['-u', 'mosquitto'], { encoding: 'utf8' }).trim())
-  } catch {
-    return undefined
-  }
-}
 
 export interface Pem {
   readonly cert: string

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { chownSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, waitForPort } from './ports.js'
@@ -24,6 +24,20 @@ export interface MosquittoHandle {
   resume(): void
 }
 
+/**
+ * The uid Mosquitto runs as when started by root: Debian's broker drops to its own `mosquitto` user before it writes
+ * anything, so a directory it must write to (persistence) belongs to that user, as /var/lib/mosquitto does.
+ * Undefined when we are not root (the broker then keeps our uid) or there is no such user.
+ */
+export function mosquittoUid(): number | undefined {
+  if (process.getuid?.() !== 0) return undefined
+  try {
+    return Number(execFileSync('id', ['-u', 'mosquitto'], { encoding: 'utf8' }).trim())
+  } catch {
+    return undefined
+  }
+}
+
 export function mosquittoPath(): string {
   for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto']) {
     try {
@@ -42,6 +56,10 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const bin = mosquittoPath()
   const port = options.port ?? (await freePort())
   const dir = mkdtempSync(join(tmpdir(), 'edgetwin-mosquitto-'))
+  // Without this, a broker started by root could not write its persistence file, and every "persistent" session
+  // silently died with the broker: a test's subscriber lost whatever was published before it subscribed again.
+  const uid = mosquittoUid()
+  if (uid !== undefined) chownSync(dir, uid, 0)
   const conf = join(dir, 'mosquitto.conf')
   writeFileSync(
     conf,
