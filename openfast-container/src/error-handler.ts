@@ -30,6 +30,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (isDispatchError(err)) {
       statusCode = err.statusCode
       code = err.code
+      if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS))
     } else if (err.validation) {
       statusCode = 400
       code = 'DISPATCH_INVALID_REQUEST'

@@ -44,11 +44,14 @@ export class DispatchError extends Error {
   readonly code: DispatchErrorCode
   /** The HTTP status this error maps to at the REST boundary. */
   readonly statusCode: number
-  constructor(code: DispatchErrorCode, message: string, options?: ErrorOptions) {
+  /** Seconds a refused caller should wait before asking again: sent as `Retry-After` (429/503). */
+  readonly retryAfterS?: number
+  constructor(code: DispatchErrorCode, message: string, options?: ErrorOptions & { retryAfterS?: number }) {
     super(message, options)
     this.name = 'DispatchError'
     this.code = code
     this.statusCode = STATUS[code]
+    if (options?.retryAfterS !== undefined) this.retryAfterS = options.retryAfterS
   }
 }
 

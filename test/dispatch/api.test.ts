@@ -168,6 +168,14 @@ describe('PUT /execute, GET /status, results, upload, DELETE', () => {
     await expect
       .poll(async () => (await app!.inject({ method: 'GET', url: `/status?id=${first}`, headers: AUTH })).json().progress)
       .toBe(0.25)
+    // Retry-After: when the running run should finish, from its elapsed time and progress (a quarter done: 3x more).
+    const { startedAt } = (await app.inject({ method: 'GET', url: `/status?id=${first}`, headers: AUTH })).json()
+    const refused = await execute(app)
+    const expectedS = Math.ceil((3 * (Date.now() - Date.parse(startedAt))) / 1000)
+    expect(refused.statusCode).toBe(429)
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(Math.max(1, expectedS - 1))
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(expectedS + 1)
+    expect(refused.json().message).toContain(`retry after ${refused.headers['retry-after']} s`)
 
     const canceledQueued = await app.inject({ method: 'DELETE', url: `/simulation?id=${second}`, headers: AUTH })
     expect(canceledQueued.json()).toMatchObject({ id: second, state: 'CANCELED' })

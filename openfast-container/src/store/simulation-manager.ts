@@ -68,9 +68,11 @@ export class SimulationManager {
     engine.check?.(request)
     this.#o.checkRequest?.(request)
     if (this.#running >= this.#o.maxConcurrentRuns && this.#queue.length >= this.#o.maxQueuedRuns) {
+      const retryAfterS = this.#secondsToFreeSlot()
       throw new DispatchError(
         'DISPATCH_QUEUE_FULL',
-        `${this.#running} runs are running and ${this.#queue.length} queued (limits ${this.#o.maxConcurrentRuns} and ${this.#o.maxQueuedRuns}); retry later`,
+        `${this.#running} runs are running and ${this.#queue.length} queued (limits ${this.#o.maxConcurrentRuns} and ${this.#o.maxQueuedRuns}); retry after ${retryAfterS} s`,
+        { retryAfterS },
       )
     }
     const id = this.#o.newId?.() ?? `sim-${randomUUID()}`
@@ -172,6 +174,23 @@ export class SimulationManager {
       this.#finish(record, 'CANCELED', 'canceled while queued')
     }
     record.abort.abort()
+  }
+
+  /**
+   * When a run slot (and with it a queue place) is likely to free: the soonest finish among the running runs,
+   * extrapolated from each one's elapsed time and progress, in whole seconds within [1, 600]; 5 s while no running
+   * run has reported progress yet.
+   */
+  #secondsToFreeSlot(): number {
+    const nowMs = Date.parse(this.#now())
+    let soonestMs = Number.POSITIVE_INFINITY
+    for (const { status } of this.#runs.values()) {
+      if (status.state !== 'RUNNING' || !status.startedAt || status.progress <= 0) continue
+      const elapsedMs = Math.max(0, nowMs - Date.parse(status.startedAt))
+      soonestMs = Math.min(soonestMs, (elapsedMs * (1 - status.progress)) / status.progress)
+    }
+    if (!Number.isFinite(soonestMs)) return 5
+    return Math.min(600, Math.max(1, Math.ceil(soonestMs / 1000)))
   }
 
   #finish(record: RunRecord, state: 'SUCCEEDED' | 'FAILED' | 'CANCELED', error?: string): void {
