@@ -340,10 +340,11 @@ class EdgeAgent implements Agent {
       }
     }
     if (wasStarted) {
-      this.committer!.flush()
+      // Awaited: a group's rows are sent only once its WAL sync completed (outbox/wal-sync.ts).
+      await this.committer!.flush()
       await this.publisher!.flush(this.deps.closeTimeoutMs ?? 5000)
       await this.publisher!.close(0)
-      this.committer!.flush()
+      await this.committer!.flush()
     }
     await this.mqtt.close()
     this.outbox?.close()
