@@ -10,9 +10,9 @@ export interface GroupCommitOptions {
 }
 
 export interface GroupCommitHooks {
-  /** After every successful transaction. */
+  /** After every committed transaction, once its records are durable (or their sync failed). */
   onCommit?(result: CommitResult, inserts: readonly InsertRequest[]): void
-  /** A transaction failed (rolled back); its inserts were rejected with `err`. */
+  /** A transaction failed (rolled back), or its WAL sync failed; its inserts were rejected with `err`. */
   onError?(err: AgentError): void
 }
 
@@ -23,8 +23,9 @@ interface Pending extends InsertRequest {
 
 /**
  * Group commit: many `accept` calls share one SQLite transaction, bounded by a count and a delay, so
- * `synchronous=FULL` costs one fsync per group rather than one per record. Deletes of acknowledged ranges ride
- * along in the next transaction (losing one in a crash only causes a resend, never a loss).
+ * `synchronous=FULL` costs one sync per group rather than one per record. The sync runs on libuv's pool after the
+ * commit (SqliteOutbox.commit's `durable`), and a group's accepts resolve only once it completed. Deletes of
+ * acknowledged ranges ride along in the next transaction (losing one in a crash only causes a resend, never a loss).
  */
 export class GroupCommitter {
   private pending: Pending[] = []
@@ -37,11 +38,11 @@ export class GroupCommitter {
     private readonly hooks: GroupCommitHooks = {},
   ) {}
 
-  /** Resolves with the record's sequence number once its transaction has committed. */
+  /** Resolves with the record's sequence number once its transaction has committed and is durable. */
   insert(stream: StreamName, data: string, bytes: number, state?: InsertRequest['state']): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.pending.push({ stream, data, bytes, state, resolve, reject })
-      if (this.pending.length >= this.options.maxRecords) this.flush()
+      if (this.pending.length >= this.options.maxRecords) void this.flush()
       else this.schedule()
     })
   }
@@ -60,12 +61,12 @@ export class GroupCommitter {
     if (this.timer) return
     this.timer = setTimeout(() => {
       this.timer = undefined
-      this.flush()
+      void this.flush()
     }, this.options.maxDelayMs)
   }
 
-  /** Commits everything queued now. */
-  flush(): void {
+  /** Commits everything queued now; the promise settles once every group committed here is durable (never rejects). */
+  flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer)
       this.timer = undefined
@@ -80,6 +81,7 @@ export class GroupCommitter {
     const rowBytes = this.outbox.averageRecordBytes()
     let d = 0
     let p = 0
+    const groups: Promise<void>[] = []
     while (d < deletes.length || p < pending.length) {
       let bytes = 0
       const ranges: SeqRange[] = []
@@ -92,24 +94,44 @@ export class GroupCommitter {
       while (p < pending.length && ((p === start && ranges.length === 0) || bytes + pending[p]!.bytes <= maxBytes)) {
         bytes += pending[p++]!.bytes
       }
-      this.commitGroup(pending.slice(start, p), ranges)
+      groups.push(this.commitGroup(pending.slice(start, p), ranges))
     }
+    return Promise.all(groups).then(() => undefined)
   }
 
-  private commitGroup(batch: Pending[], deletes: SeqRange[]): void {
+  private commitGroup(batch: Pending[], deletes: SeqRange[]): Promise<void> {
+    let result: CommitResult
     try {
-      const result = this.outbox.commit(batch, deletes)
-      result.results.forEach((r, i) => {
-        const p = batch[i]!
-        if (typeof r === 'number') p.resolve(r)
-        else p.reject(r)
-      })
-      this.hooks.onCommit?.(result, batch)
+      result = this.outbox.commit(batch, deletes)
     } catch (err) {
       for (const p of batch) p.reject(err as Error)
       this.hooks.onError?.(err as AgentError)
       this.retryDeletesAlone(deletes)
+      return Promise.resolve()
     }
+    if (!result.durable) {
+      this.settle(batch, result)
+      return Promise.resolve()
+    }
+    return result.durable.then(
+      () => this.settle(batch, result),
+      (err: AgentError) => {
+        // Not accepted: the caller hears so. The rows stay committed; once a later sync covers them they are sent
+        // like any other (a caller that retries makes an at-least-once duplicate, never a loss).
+        for (const p of batch) p.reject(err)
+        this.hooks.onError?.(err)
+        this.hooks.onCommit?.(result, batch)
+      },
+    )
+  }
+
+  private settle(batch: Pending[], result: CommitResult): void {
+    result.results.forEach((r, i) => {
+      const p = batch[i]!
+      if (typeof r === 'number') p.resolve(r)
+      else p.reject(r)
+    })
+    this.hooks.onCommit?.(result, batch)
   }
 
   /** On a full disk the deletes may still succeed (they free pages); if not, keep them for the next flush. */

@@ -27,9 +27,15 @@ function options(path: string, over: Partial<OutboxOptions> = {}): OutboxOptions
   }
 }
 const rec = (n: number) => ({ stream: 'metrics' as const, data: JSON.stringify({ n }), bytes: JSON.stringify({ n }).length })
+/** Commits and waits for the WAL sync (FULL): only then are the rows readable for sending. */
+async function commitDurably(box: SqliteOutbox, inserts: Parameters<SqliteOutbox['commit']>[0]) {
+  const r = box.commit(inserts, [])
+  await r.durable
+  return r
+}
 
 describe('SqliteOutbox', () => {
-  it('assigns per-stream sequence numbers that are never reused, also across restarts', () => {
+  it('assigns per-stream sequence numbers that are never reused, also across restarts', async () => {
     const path = tempDb()
     let box = SqliteOutbox.open(options(path))
     const first = box.commit([rec(1), rec(2), { stream: 'events', data: '{}', bytes: 2 }], [])
@@ -42,7 +48,7 @@ describe('SqliteOutbox', () => {
     expect(box.reserveSeq('metrics')).toBe(4)
     box.close()
     box = SqliteOutbox.open(options(path))
-    expect(box.commit([rec(4)], []).results).toEqual([5])
+    expect((await commitDurably(box, [rec(4)])).results).toEqual([5])
     expect(box.readBatch('metrics', 0, 10, 1e9).map((r) => r.seq)).toEqual([3, 5])
     box.close()
   })
@@ -60,12 +66,12 @@ describe('SqliteOutbox', () => {
     SqliteOutbox.open(options(path)).close()
   })
 
-  it('evicts the oldest rows of the lowest-priority stream first and counts them', () => {
+  it('evicts the oldest rows of the lowest-priority stream first and counts them', async () => {
     const box = SqliteOutbox.open(options(tempDb(), { maxBytes: 100 }))
     box.commit([{ stream: 'events', data: 'e'.repeat(20), bytes: 20 }], [])
-    const r = box.commit(
+    const r = await commitDurably(
+      box,
       Array.from({ length: 10 }, (_, i) => ({ stream: 'metrics' as const, data: 'm'.repeat(10) + i, bytes: 10 })),
-      [],
     )
     expect(r.evicted).toBe(2)
     expect(box.totalBytes()).toBe(100)
@@ -85,12 +91,12 @@ describe('SqliteOutbox', () => {
     box.close()
   })
 
-  it('expires records older than maxAge', () => {
+  it('expires records older than maxAge', async () => {
     let now = 1_000_000
     const box = SqliteOutbox.open(options(tempDb(), { maxAgeMs: 1000, now: () => now }))
     box.commit([rec(1), rec(2)], [])
     now += 500
-    box.commit([rec(3)], [])
+    await commitDurably(box, [rec(3)])
     now += 600
     expect(box.expire()).toBe(2)
     expect(box.readBatch('metrics', 0, 10, 1e9).map((r) => r.seq)).toEqual([3])

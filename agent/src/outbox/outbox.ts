@@ -1,15 +1,17 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { STREAMS, type StreamName } from '@edgetwin/shared-schemas'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { AgentError, isAgentError } from '../errors.js'
 import { DiskBudget } from './disk-budget.js'
+import { type EvictionTarget, evictOldest, expireOlderThan } from './eviction.js'
+import { openOutboxDatabase } from './open-db.js'
+import { listQuarantine, writeSalvaged } from './quarantine.js'
 import type { SalvagedOutbox } from './salvage.js'
-import { DDL, MAX_SEQ, rowId, SCHEMA_VERSION, SEQ_BITS_FACTOR, seqOf, streamIndex } from './schema.js'
+import { MAX_SEQ, rowId, SEQ_BITS_FACTOR, seqOf, streamIndex } from './schema.js'
 import { SeqFloor } from './seq-floor.js'
 import { translateSqliteError } from './sqlite-errors.js'
 import { type OutboxStatements, prepareStatements } from './statements.js'
 import type { CommitResult, InsertRequest, OutboxOptions, OutboxRow, QuarantineEntry, SeqRange, StreamStats } from './types.js'
+import { WalSync } from './wal-sync.js'
 
 export type { CommitResult, InsertRequest, OutboxOptions, OutboxRow, QuarantineEntry, SeqRange } from './types.js'
 
@@ -23,9 +25,14 @@ export class SqliteOutbox {
   private readonly options: OutboxOptions
   private readonly now: () => number
   private readonly nextSeq = new Map<StreamName, number>()
+  /** Per stream, the first seq not yet durable: rows below it may be read for sending, rows from it may not yet. */
+  private readonly readableNext = new Map<StreamName, number>()
+  /** Under `synchronous: 'FULL'`: syncs the WAL after each commit that holds records (see wal-sync.ts). */
+  private readonly walSync: WalSync | undefined
   private readonly stats = new Map<StreamName, StreamStats>()
   private readonly evictionStreams: StreamName[]
   private readonly stmt: OutboxStatements
+  private readonly evictionTarget: EvictionTarget
   private readonly floor: SeqFloor
   private readonly budget: DiskBudget
   private closed = false
@@ -38,11 +45,17 @@ export class SqliteOutbox {
     const listed = options.evictionOrder.filter((s): s is StreamName => (STREAMS as readonly string[]).includes(s))
     this.evictionStreams = [...listed, ...STREAMS.filter((s) => !listed.includes(s))]
     this.stmt = prepareStatements(db)
+    this.evictionTarget = {
+      stmt: this.stmt,
+      count: (stream) => this.stats.get(stream)!.count,
+      deleteRange: (stream, firstSeq, lastSeq) => this.deleteRangeRaw(stream, firstSeq, lastSeq),
+    }
     this.floor = new SeqFloor(`${options.path}.seq-floor`)
     this.budget = new DiskBudget(options.path, db.pragma('page_size', { simple: true }) as number)
     db.pragma(`wal_autocheckpoint = ${this.budget.walAutocheckpointPages}`)
     db.pragma(`journal_size_limit = ${this.budget.walBudgetBytes}`)
     this.budget.maintainReserve()
+    this.walSync = options.synchronous === 'FULL' ? new WalSync(`${options.path}-wal`, options.sync) : undefined
     this.loadStats()
   }
 
@@ -57,39 +70,18 @@ export class SqliteOutbox {
       this.stats.set(s, { count: r.n, bytes: r.b ?? 0 })
       // Belt and braces: never hand out a seq at or below one still stored.
       if (r.maxId !== null) this.nextSeq.set(s, Math.max(this.nextSeq.get(s) ?? 1, seqOf(r.maxId) + 1))
+      this.readableNext.set(s, this.nextSeq.get(s) ?? 1)
     }
   }
 
   /** Opens (creating if needed) and locks the outbox. Throws AGENT_DB_LOCKED when another agent holds it. */
   static open(options: OutboxOptions): SqliteOutbox {
-    mkdirSync(dirname(options.path), { recursive: true })
-    let db: Database.Database | undefined
+    const db = openOutboxDatabase(options)
     try {
-      db = new Database(options.path, { timeout: 0 })
-      // EXCLUSIVE before WAL: the lock is taken on first access and held until close, and WAL needs no
-      // shared-memory index ("WAL without shared memory", SQLite WAL docs). The OS drops the lock if we die.
-      db.pragma('locking_mode = EXCLUSIVE')
-      const mode = db.pragma('journal_mode = WAL', { simple: true })
-      if (mode !== 'wal') throw new AgentError('AGENT_DB_ERROR', `could not switch ${options.path} to WAL (got ${String(mode)})`)
-      db.pragma(`synchronous = ${options.synchronous}`)
-      // SQLite's own 2 MiB page cache, not better-sqlite3's 16 MB build default: the outbox appends at one end and
-      // reads and deletes at the other, so a bigger cache only made a backlog cost memory (+17 MB at 1M rows).
-      db.pragma('cache_size = -2000')
-      if (options.maxPageCount) db.pragma(`max_page_count = ${options.maxPageCount}`)
-      db.exec('BEGIN IMMEDIATE')
-      db.exec(DDL)
-      db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schemaVersion', String(SCHEMA_VERSION))
-      db.exec('COMMIT')
       return new SqliteOutbox(db, options)
     } catch (err) {
-      db?.close()
-      const e = translateSqliteError(err, `opening outbox ${options.path}`)
-      if (e.code === 'AGENT_DB_LOCKED') {
-        throw new AgentError('AGENT_DB_LOCKED', `outbox ${options.path} is in use by another agent process; only one agent may own it`, {
-          cause: err,
-        })
-      }
-      throw e
+      db.close()
+      throw translateSqliteError(err, `opening outbox ${options.path}`)
     }
   }
 
@@ -100,18 +92,20 @@ export class SqliteOutbox {
    */
   commit(inserts: readonly InsertRequest[], deletes: readonly SeqRange[]): CommitResult {
     this.assertOpen()
-    // A transaction of deletes alone (acknowledged rows) needs no fsync: lost to a power cut, its rows are sent
-    // again and the cloud drops them as a replay; nothing accepted is lost. WAL + NORMAL still survives a process
-    // crash, and the next FULL commit's fsync of the WAL makes it durable anyway. Inserts always commit FULL.
-    const relaxed = inserts.length === 0 && this.options.synchronous === 'FULL'
-    if (relaxed) this.db.pragma('synchronous = NORMAL')
-    try {
-      const result = this.withReserve(() => this.commitOnce(inserts, deletes))
-      this.budget.maintainReserve()
+    // A transaction of deletes alone (acknowledged rows) needs no sync: lost to a power cut, its rows are sent
+    // again and the cloud drops them as a replay. One that holds records is synced (walSync) before they count.
+    const result = this.withReserve(() => this.commitOnce(inserts, deletes))
+    this.budget.maintainReserve()
+    if (!result.results.some((r) => typeof r === 'number')) return result
+    const marks = new Map(this.nextSeq)
+    if (!this.walSync) {
+      for (const [s, next] of marks) this.readableNext.set(s, next)
       return result
-    } finally {
-      if (relaxed) this.db.pragma('synchronous = FULL')
     }
+    const durable = this.walSync.request().then(() => {
+      for (const [s, next] of marks) this.readableNext.set(s, Math.max(next, this.readableNext.get(s) ?? 1))
+    })
+    return { ...result, durable }
   }
 
   /** Runs `fn`; if the disk is full anyway, releases the reserve file (when there is one) and runs it again. */
@@ -169,7 +163,7 @@ export class SqliteOutbox {
           )
           continue
         }
-        evicted += this.evict(over)
+        evicted += evictOldest(this.evictionTarget, this.evictionStreams, over)
         total = this.totalBytes()
       }
       const seq = this.nextSeq.get(req.stream) ?? 1
@@ -203,52 +197,13 @@ export class SqliteOutbox {
     return rows.length
   }
 
-  /** Drops the oldest rows of the lowest-priority stream first until `needBytes` are freed; returns the count. */
-  private evict(needBytes: number): number {
-    let freed = 0
-    let evicted = 0
-    for (const stream of this.evictionStreams) {
-      const lo = rowId(stream, 0)
-      while (freed < needBytes && this.stats.get(stream)!.count > 0) {
-        const rows = this.stmt.oldestRows.all(lo, lo + MAX_SEQ, 256) as { id: number; bytes: number }[]
-        let lastId = lo
-        for (const r of rows) {
-          freed += r.bytes
-          lastId = r.id
-          if (freed >= needBytes) break
-        }
-        evicted += this.deleteRangeRaw(stream, 1, seqOf(lastId))
-      }
-      if (freed >= needBytes) break
-    }
-    return evicted
-  }
-
   /** Deletes rows older than `maxAgeMs` (oldest first, per stream); returns how many. */
   expire(): number {
     const maxAgeMs = this.options.maxAgeMs
     if (!maxAgeMs) return 0
     const cutoff = this.now() - maxAgeMs
     try {
-      return this.db.transaction(() => {
-        let expired = 0
-        for (const stream of STREAMS) {
-          const lo = rowId(stream, 0)
-          for (;;) {
-            // created_ms grows with seq (assigned at commit), so the expired rows are a prefix.
-            const rows = this.stmt.oldestRows.all(lo, lo + MAX_SEQ, 1000) as { id: number; created_ms: number }[]
-            let lastId = -1
-            for (const r of rows) {
-              if (r.created_ms >= cutoff) break
-              lastId = r.id
-            }
-            if (lastId < 0) break
-            expired += this.deleteRangeRaw(stream, 1, seqOf(lastId))
-            if (lastId !== rows[rows.length - 1]!.id) break
-          }
-        }
-        return expired
-      })()
+      return this.db.transaction(() => expireOlderThan(this.evictionTarget, cutoff))()
     } catch (err) {
       throw translateSqliteError(err, 'expiring old records')
     }
@@ -256,7 +211,8 @@ export class SqliteOutbox {
 
   /**
    * Up to `maxRecords` rows of `stream` after `afterSeq`, oldest first, stopping before `maxBytes` (counting
-   * `perRecordOverheadBytes` for each) is exceeded. Always returns at least one row when there is one.
+   * `perRecordOverheadBytes` for each) is exceeded. Always returns at least one row when there is one. Under
+   * FULL, rows of a commit whose WAL sync has not completed are not returned yet.
    */
   readBatch(stream: StreamName, afterSeq: number, maxRecords: number, maxBytes: number, perRecordOverheadBytes = 0): OutboxRow[] {
     this.assertOpen()
@@ -267,7 +223,10 @@ export class SqliteOutbox {
     const mean = st.count > 0 ? st.bytes / st.count + perRecordOverheadBytes : 1
     // At least one row, whatever the byte budget: a record that fits no batch is still read (and sent or quarantined).
     const limit = Math.max(1, Math.min(maxRecords, Math.ceil((maxBytes / mean) * 1.25) + 1))
-    const rows = this.stmt.readBatch.all(lo, rowId(stream, MAX_SEQ), limit) as [number, string, number][]
+    // Only rows already durable: one sent before its sync completed could be lost to a power cut after the
+    // router saw its seq, and the seq would then be handed out again to a new record the router drops as a replay.
+    const hi = rowId(stream, Math.min(MAX_SEQ, (this.readableNext.get(stream) ?? 1) - 1))
+    const rows = this.stmt.readBatch.all(lo, hi, limit) as [number, string, number][]
     const out: OutboxRow[] = []
     let total = 0
     for (const [id, data, bytes] of rows) {
@@ -325,23 +284,7 @@ export class SqliteOutbox {
   }
 
   quarantined(): QuarantineEntry[] {
-    return (
-      this.db.prepare('SELECT stream, first_seq, last_seq, record_count, reason_code, reason FROM quarantine ORDER BY id').all() as {
-        stream: StreamName
-        first_seq: number
-        last_seq: number
-        record_count: number
-        reason_code: number | null
-        reason: string
-      }[]
-    ).map((r) => ({
-      stream: r.stream,
-      firstSeq: r.first_seq,
-      lastSeq: r.last_seq,
-      recordCount: r.record_count,
-      reasonCode: r.reason_code,
-      reason: r.reason,
-    }))
+    return listQuarantine(this.db)
   }
 
   /**
@@ -351,22 +294,12 @@ export class SqliteOutbox {
   restoreSalvaged(data: SalvagedOutbox): void {
     this.assertOpen()
     try {
-      this.db.transaction(() => {
-        const insert = this.db.prepare('INSERT OR IGNORE INTO outbox (id, created_ms, bytes, data) VALUES (?, ?, ?, ?)')
-        for (const r of data.rows) insert.run(r.id, r.createdMs, r.bytes, r.data)
-        const q = this.db.prepare(
-          'INSERT INTO quarantine (stream, first_seq, last_seq, record_count, reason_code, reason, quarantined_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        for (const e of data.quarantine) {
-          q.run(e.stream, e.first_seq, e.last_seq, e.record_count, e.reason_code, e.reason, e.quarantined_ms, e.records)
-        }
-        for (const [key, value] of data.state) this.stmt.saveState.run(key, value)
-        const floor = SeqFloor.read(this.floor.path)
-        for (const s of STREAMS) {
-          const next = Math.max(data.nextSeq.get(s) ?? 1, floor[s] ?? 1, this.nextSeq.get(s) ?? 1)
-          this.stmt.saveSeq.run(s, next)
-        }
-      })()
+      this.durably(() =>
+        this.db.transaction(() => {
+          const floor = SeqFloor.read(this.floor.path)
+          writeSalvaged(this.db, this.stmt, data, (s) => Math.max(data.nextSeq.get(s) ?? 1, floor[s] ?? 1, this.nextSeq.get(s) ?? 1))
+        })(),
+      )
     } catch (err) {
       throw translateSqliteError(err, 'restoring salvaged records')
     }
@@ -385,7 +318,9 @@ export class SqliteOutbox {
     const seq = this.nextSeq.get(stream) ?? 1
     try {
       this.floor.cover(stream, seq + 1)
-      this.stmt.saveSeq.run(stream, seq + 1)
+      // Durable before it is used: a Last Will carrying a seq that a power cut gave back would make the router
+      // drop the record that is later given the same seq.
+      this.durably(() => this.stmt.saveSeq.run(stream, seq + 1))
     } catch (err) {
       throw translateSqliteError(err, 'reserving a sequence number')
     }
@@ -428,10 +363,26 @@ export class SqliteOutbox {
     return String(this.db.pragma('integrity_check', { simple: true }))
   }
 
+  /** Runs `fn` (one transaction) with SQLite syncing at its commit, as `synchronous=FULL` does, when that is configured. */
+  private durably<T>(fn: () => T): T {
+    if (!this.walSync) return fn()
+    this.db.pragma('synchronous = FULL')
+    try {
+      return fn()
+    } finally {
+      this.db.pragma('synchronous = NORMAL')
+    }
+  }
+
+  /** Syncs the WAL once more (settling commits still waiting for their sync), then closes the database. */
   close(): void {
     if (this.closed) return
     this.closed = true
-    this.db.close()
+    try {
+      this.walSync?.close()
+    } finally {
+      this.db.close()
+    }
   }
 
   private assertOpen(): void {

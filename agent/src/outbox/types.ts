@@ -1,5 +1,6 @@
 import type { StreamName } from '@edgetwin/shared-schemas'
 import type { AgentError } from '../errors.js'
+import type { SyncFn } from './wal-sync.js'
 
 export interface OutboxOptions {
   readonly path: string
@@ -13,6 +14,8 @@ export interface OutboxOptions {
   /** Caps the database size (SQLite `max_page_count`); used to exercise the disk-full path. */
   readonly maxPageCount?: number
   readonly now?: () => number
+  /** How the WAL is synced under FULL (default `fs.fdatasync`); tests inject a slow or failing one. */
+  readonly sync?: SyncFn
 }
 
 export interface InsertRequest {
@@ -40,6 +43,11 @@ export interface CommitResult {
   readonly results: (number | AgentError)[]
   readonly evicted: number
   readonly deleted: number
+  /**
+   * Under `synchronous: 'FULL'`, when records were stored: settles when the WAL sync covering this commit does.
+   * The records count as accepted only once it resolves; it rejects with AGENT_IO_ERROR or AGENT_DISK_FULL.
+   */
+  readonly durable?: Promise<void>
 }
 
 export interface QuarantineEntry extends SeqRange {
