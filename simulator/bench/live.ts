@@ -5,8 +5,11 @@
  * WAL, synchronous=FULL, gzip batches) over MQTT to a Mosquitto on loopback. Prints samples due / accepted /
  * delivered (PUBACKed), event-loop delay and CPU. Not a test.
  *   npm run bench:live -- [vehicles] [turbines] [seconds=60] [intervalS=5]
+ * EDGETWIN_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the measured window only (not the agents' start-up):
+ * <dir>/live.cpuprofile, for agent/bench/profile-top.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
@@ -79,6 +82,13 @@ let kept = 0
 let filtered = 0
 let failures = 0
 const timers: NodeJS.Timeout[] = []
+const profDir = process.env.EDGETWIN_BENCH_CPU_PROF
+const profiler = profDir ? new Session() : undefined
+if (profiler) {
+  profiler.connect()
+  await profiler.post('Profiler.enable')
+  await profiler.post('Profiler.start')
+}
 const loop = monitorEventLoopDelay({ resolution: 10 })
 loop.enable()
 const cpu0 = process.cpuUsage()
@@ -126,6 +136,12 @@ const p99 = loop.percentile(99) / 1e6
 const p50 = loop.percentile(50) / 1e6
 const max = loop.max / 1e6
 loop.disable()
+if (profiler && profDir) {
+  const { profile } = await profiler.post('Profiler.stop')
+  mkdirSync(profDir, { recursive: true })
+  writeFileSync(join(profDir, 'live.cpuprofile'), JSON.stringify(profile))
+  profiler.disconnect()
+}
 await clock.close()
 const farmStats = farm.stats()
 // Delivered: PUBACKed by the broker, waited for on progress (every outbox empty).
