@@ -3,11 +3,12 @@ import type { Logger } from 'pino'
 import { AgentError, isAgentError } from '../errors.js'
 import type { HealthCounters } from '../health/counters.js'
 import type { GroupCommitter } from '../outbox/group-commit.js'
-import type { OutboxRow, SqliteOutbox } from '../outbox/outbox.js'
+import type { SqliteOutbox } from '../outbox/outbox.js'
 import type { AgentTransport } from '../transport/transport.js'
-import { ENVELOPE_OVERHEAD_BYTES, encodeBatch, PER_RECORD_OVERHEAD_BYTES } from './envelope-batch.js'
+import { BatchReader, PACKET_OVERHEAD_BYTES } from './batch-reader.js'
+import { encodeBatch } from './envelope-batch.js'
+import { IdleWaiters, type InflightBatch, inflightBatch } from './inflight.js'
 import { RateLimiter } from './rate-limiter.js'
-import { damagedRowReason } from './row-check.js'
 import { DropSuspects } from './suspects.js'
 
 export interface PublisherOptions {
@@ -22,26 +23,17 @@ export interface PublisherOptions {
   readonly onError: (err: AgentError) => void
 }
 
-interface InflightBatch {
-  readonly stream: StreamName
-  readonly firstSeq: number
-  readonly lastSeq: number
-  readonly count: number
-  /** JSON bytes of its records, before compression. */
-  readonly recordBytes: number
-  refusals: number
-  /** When the PUBLISH was (re)sent, for the acknowledgement watchdog. */
-  sentAtMs: number
-  /** Its connection closed first: it will be read and sent again, whatever settles this one later. */
-  abandoned: boolean
-  /** Suspected of making the broker close the connection: nothing else is sent while it is in flight. */
-  alone: boolean
-}
-
 /** A drop this soon after the oldest unacknowledged PUBLISH went out is blamed on it (brokers close at once). */
 const SUSPECT_WINDOW_MS = 5000
 /** MQTT 3.1.1: how long the connection must outlive a PUBACK before its rows are deleted. */
 const ACK_SETTLE_MS = 500
+
+/**
+ * Batches read but not yet handed to MQTT (waiting for or in compression). Rows are read only as compression can
+ * take them, not for the whole window at once: 100 batches of rows (~15 MB of 200-byte records) waited in memory
+ * for their turn at gzip. Twice the libuv pool's four threads keeps the pool busy.
+ */
+const MAX_BATCHES_ENCODING = 8
 
 /** MQTT 5 reason codes of 0x80 and above are failures (MQTT 5.0 section 2.4). */
 const FIRST_FAILURE_REASON_CODE = 0x80
@@ -60,15 +52,16 @@ export class Publisher {
   private readonly topics: Record<StreamName, string>
   private nextStream = 0
   private sendChain: Promise<void> = Promise.resolve()
+  /** Batches in `sendChain` not yet handed to MQTT (see MAX_BATCHES_ENCODING). */
+  private encoding = 0
   private pumpTimer: NodeJS.Timeout | undefined
   private closing = false
-  private idleWaiters: (() => void)[] = []
+  private readonly idle = new IdleWaiters()
   private readonly offConnect: () => void
   private readonly offDisconnect: () => void
   private readonly watchdog: NodeJS.Timeout
   private readonly suspects: DropSuspects
-  /** Per stream, the largest batch (record JSON bytes) learned to pass the broker's size limit. */
-  private readonly learnedBatchBytes = new Map<StreamName, number>()
+  private readonly reader: BatchReader
   /** MQTT 3.1.1: the latest acknowledged batch, until the connection has outlived its PUBACK. */
   private unsettledAck: { batch: InflightBatch; atMs: number; timer: NodeJS.Timeout } | undefined
   /** Streams whose refusals (reason code >= 0x80) came with a dropped connection. */
@@ -80,6 +73,14 @@ export class Publisher {
     this.limiter = o.config.maxPublishesPerSecond ? new RateLimiter(o.config.maxPublishesPerSecond) : undefined
     this.topics = Object.fromEntries(STREAMS.map((s) => [s, telemetryTopic(o.kind, o.deviceId, s)])) as Record<StreamName, string>
     this.suspects = new DropSuspects(o.config.maxRefusals, o.config.refusedStreamHoldS * 1000)
+    this.reader = new BatchReader({
+      outbox: o.outbox,
+      maxRecordsPerBatch: o.config.maxRecordsPerBatch,
+      maxBatchBytes: o.config.maxBatchBytes,
+      counters: o.counters,
+      logger: o.logger,
+      onError: o.onError,
+    })
     this.offConnect = o.session.onConnect(() => this.pump())
     this.offDisconnect = o.session.onDisconnect(() => this.connectionLost())
     this.watchdog = setInterval(() => this.checkAcks(), Math.max(50, Math.min(5000, o.config.ackTimeoutMs / 4)))
@@ -121,7 +122,7 @@ export class Publisher {
   /** Something new was committed or acknowledged: send what the window allows. */
   pump(): void {
     if (this.closing || !this.o.session.connected) return
-    while (this.inflight.size < this.window) {
+    while (this.inflight.size < this.window && this.encoding < MAX_BATCHES_ENCODING) {
       for (const b of this.inflight) if (b.alone) return
       // 3.1.1: a suspect's PUBACK is not the verdict yet; the connection must outlive it first.
       if (this.unsettledAck?.batch.alone) return
@@ -148,25 +149,12 @@ export class Publisher {
         this.wakeAt(this.suspects.nextReleaseMs())
         continue
       }
-      const rows = this.readIntactRows(stream, this.cursor.get(stream) ?? 0, this.o.config.maxRecordsPerBatch, this.batchBytesFor(stream))
+      const rows = this.reader.next(stream, this.cursor.get(stream) ?? 0, this.topics[stream], this.o.session.maximumPacketSize)
       if (rows.length === 0) continue
       this.nextStream = (this.nextStream + i + 1) % STREAMS.length
-      const firstSeq = rows[0]!.seq
-      const alone = this.suspects.isSuspect(stream, firstSeq)
+      const alone = this.suspects.isSuspect(stream, rows[0]!.seq)
       if (alone && this.inflight.size > 0) return undefined // sent alone once the window is empty
-      let recordBytes = 0
-      for (const r of rows) recordBytes += r.bytes
-      const batch: InflightBatch = {
-        stream,
-        firstSeq,
-        lastSeq: rows[rows.length - 1]!.seq,
-        count: rows.length,
-        recordBytes,
-        refusals: 0,
-        sentAtMs: Number.POSITIVE_INFINITY,
-        abandoned: false,
-        alone,
-      }
+      const batch = inflightBatch(stream, rows, alone)
       this.cursor.set(stream, batch.lastSeq)
       this.inflight.add(batch)
       this.o.counters.published += batch.count
@@ -184,43 +172,14 @@ export class Publisher {
         .catch((err: Error) => {
           this.failed(batch, new AgentError('AGENT_MQTT_ERROR', `sending a batch: ${err.message}`, { cause: err }))
         })
+        .then(() => {
+          this.encoding--
+          this.pump()
+        })
+      this.encoding++
       return batch
     }
     return undefined
-  }
-
-  /**
-   * The next rows of `stream`, each checked as it is read back: a row damaged on disk is quarantined (counted)
-   * instead of sent, so it cannot make the cloud refuse the good records batched with it.
-   */
-  private readIntactRows(stream: StreamName, afterSeq: number, maxRecords: number, maxBatchBytes: number): OutboxRow[] {
-    for (;;) {
-      const rows = this.o.outbox.readBatch(stream, afterSeq, maxRecords, maxBatchBytes - ENVELOPE_OVERHEAD_BYTES, PER_RECORD_OVERHEAD_BYTES)
-      let intact: OutboxRow[] | undefined
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!
-        const reason = damagedRowReason(stream, row.data)
-        if (reason === undefined) {
-          intact?.push(row)
-          continue
-        }
-        intact ??= rows.slice(0, i)
-        this.o.counters.quarantined += this.o.outbox.quarantineDamaged(stream, row.seq, reason)
-        this.o.onError(new AgentError('AGENT_ROW_DAMAGED', `${stream} seq ${row.seq} quarantined: ${reason}`))
-        this.o.logger.error({ stream, seq: row.seq, reason }, 'damaged outbox row quarantined')
-      }
-      // All damaged: they are gone now, read on.
-      if (intact === undefined || intact.length > 0 || rows.length === 0) return intact ?? rows
-    }
-  }
-
-  /** Record bytes per batch of `stream`: the configured limit, or less when the broker announced or taught one. */
-  private batchBytesFor(stream: StreamName): number {
-    let bytes = Math.min(this.o.config.maxBatchBytes, this.learnedBatchBytes.get(stream) ?? Number.POSITIVE_INFINITY)
-    // MQTT 5 CONNACK Maximum Packet Size bounds the whole PUBLISH packet: topic, properties and payload.
-    const announced = this.o.session.maximumPacketSize
-    if (announced) bytes = Math.min(bytes, announced - this.topics[stream].length - 64)
-    return bytes
   }
 
   private wakeAt(atMs: number | undefined): void {
@@ -237,7 +196,7 @@ export class Publisher {
   private send(batch: InflightBatch, payload: Buffer): void {
     if (batch.abandoned || this.closing) return
     const announced = this.o.session.maximumPacketSize
-    if (announced && payload.length + this.topics[batch.stream].length + 64 > announced) {
+    if (announced && payload.length + this.topics[batch.stream].length + PACKET_OVERHEAD_BYTES > announced) {
       this.tooLargeForBroker(batch, `its ${payload.length}-byte message exceeds the broker's Maximum Packet Size of ${announced} bytes`)
       return
     }
@@ -322,7 +281,7 @@ export class Publisher {
   /** A batch too large for the broker: fewer records per batch of its stream, or, a single record, quarantined. */
   private tooLargeForBroker(batch: InflightBatch, why: string): void {
     if (batch.count > 1) {
-      this.learnedBatchBytes.set(batch.stream, ENVELOPE_OVERHEAD_BYTES + Math.floor(batch.recordBytes / 2))
+      this.reader.halve(batch.stream, batch.recordBytes)
       this.o.logger.warn(
         { stream: batch.stream, firstSeq: batch.firstSeq, why },
         'batch too large for the broker; sending fewer records per batch',
@@ -363,7 +322,7 @@ export class Publisher {
     }
     if (acked) this.abandon(acked)
     this.inflight.clear()
-    for (const w of this.idleWaiters.splice(0)) w()
+    this.idle.releaseAll()
     if (ours || this.closing) return
     const suspects = [acked, firstUnacked].filter((b): b is InflightBatch => b !== undefined && now - b.sentAtMs <= SUSPECT_WINDOW_MS)
     for (const suspect of suspects) this.blame(suspect, now, suspects.length === 1)
@@ -420,7 +379,7 @@ export class Publisher {
 
   private settle(batch: InflightBatch): void {
     this.inflight.delete(batch)
-    if (this.inflight.size === 0) for (const w of this.idleWaiters.splice(0)) w()
+    if (this.inflight.size === 0) this.idle.releaseAll()
     this.pump()
   }
 
@@ -433,25 +392,13 @@ export class Publisher {
     clearInterval(this.watchdog)
     if (this.pumpTimer) clearTimeout(this.pumpTimer)
     if (this.inflight.size === 0 || !this.o.session.connected) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs)
-      this.idleWaiters.push(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
+    await this.idle.wait(timeoutMs)
   }
 
   /** Sends what is queued, then resolves once nothing is in flight (or after `timeoutMs`). */
   async flush(timeoutMs: number): Promise<void> {
     this.pump()
     if (this.inflight.size === 0) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs)
-      this.idleWaiters.push(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
+    await this.idle.wait(timeoutMs)
   }
 }
