@@ -57,6 +57,18 @@ export class SqliteOutbox {
     this.budget.maintainReserve()
     this.walSync = options.synchronous === 'FULL' ? new WalSync(`${options.path}-wal`, options.sync) : undefined
     this.loadStats()
+    this.reserveFloorsAtOpen()
+  }
+
+  /**
+   * Reserves every stream's seq floor now, in one write, rather than in the first commit of each stream (a
+   * synchronous fsync, rename and directory fsync on the event loop; a thousand fresh agents did it all at once).
+   * Best effort: on a full disk the agent still starts, and the commit that needs a floor writes it or fails.
+   */
+  private reserveFloorsAtOpen(): void {
+    try {
+      this.floor.coverAll(new Map(STREAMS.map((s) => [s, this.nextSeq.get(s) ?? 1])))
+    } catch {}
   }
 
   /** Per-stream counts, bytes and next seqs from the database (a full scan: it also meets any damaged page). */
@@ -220,6 +232,8 @@ export class SqliteOutbox {
     // Read only about what the batch can hold (the stream's mean row size, a quarter spare), not `maxRecords`
     // rows of which most would be dropped: for 2 KB records that is 60 rows read instead of 500.
     const st = this.stats.get(stream)!
+    // Nothing readable after `afterSeq`: answered from memory (the publisher asks every stream at each pump).
+    if (st.count === 0 || afterSeq >= (this.readableNext.get(stream) ?? 1) - 1) return []
     const mean = st.count > 0 ? st.bytes / st.count + perRecordOverheadBytes : 1
     // At least one row, whatever the byte budget: a record that fits no batch is still read (and sent or quarantined).
     const limit = Math.max(1, Math.min(maxRecords, Math.ceil((maxBytes / mean) * 1.25) + 1))

@@ -32,7 +32,14 @@ export class SeqFloor {
   /** Ensures the floor of `stream` is above `nextSeq`; throws (ENOSPC, EIO) when the file cannot be written. */
   cover(stream: StreamName, nextSeq: number): void {
     if ((this.reserved.get(stream) ?? 0) > nextSeq) return
-    const next = new Map(this.reserved).set(stream, nextSeq + SEQ_FLOOR_BLOCK)
+    this.coverAll(new Map([[stream, nextSeq]]))
+  }
+
+  /** `cover` for several streams in one write of the file (none when every floor is above already). */
+  coverAll(nextSeqs: ReadonlyMap<StreamName, number>): void {
+    const next = new Map(this.reserved)
+    for (const [stream, nextSeq] of nextSeqs) if ((next.get(stream) ?? 0) <= nextSeq) next.set(stream, nextSeq + SEQ_FLOOR_BLOCK)
+    if ([...next].every(([s, v]) => this.reserved.get(s) === v)) return
     const tmp = `${this.path}.tmp`
     writeFileSync(tmp, JSON.stringify(Object.fromEntries(next)))
     const fd = openSync(tmp, 'r')
@@ -48,6 +55,6 @@ export class SeqFloor {
     } finally {
       closeSync(dir)
     }
-    this.reserved.set(stream, nextSeq + SEQ_FLOOR_BLOCK)
+    for (const [s, v] of next) this.reserved.set(s, v)
   }
 }
