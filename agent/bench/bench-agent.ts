@@ -14,6 +14,7 @@ import { bundleWorkspaceEntry } from '../../test/support/bundle.js'
 import { startMosquitto } from '../../test/support/mosquitto.js'
 import { agentEndToEnd, mqttCeiling, type PhaseResult, sqliteCeiling } from './phases.js'
 import type { RecordSize } from './records.js'
+import { unitIdleRssMb } from './unit-idle.js'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -119,9 +120,18 @@ async function phaseMain(phase: string): Promise<PhaseResult> {
   }
 }
 
+/** A figure; `not run` when its phase was not run (`--only`), so a reference is never a bare `?`. */
 const fmt = (v: number | undefined, digits = 0) =>
-  v === undefined || Number.isNaN(v) ? '?' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '?' : `${fmt(a / b, 2)}x`)
+  v === undefined || Number.isNaN(v)
+    ? 'not run'
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 'not run' : `${fmt(a / b, 2)}x`)
+/** A figure with its unit, or `not run`. */
+const u = (v: number | undefined, unit: string, digits = 0) =>
+  v === undefined || Number.isNaN(v) ? 'not run' : `${fmt(v, digits)} ${unit}`
+/** ` (V8 heap 40 MB, outside it 60 MB)` at the moment of a peak, when the phase measured it. */
+const split = (heapMb: number | undefined, outsideMb: number | undefined) =>
+  heapMb === undefined ? '' : ` (V8 heap ${u(heapMb, 'MB')}, outside it ${u(outsideMb, 'MB')})`
 
 type Row = [figure: string, measured: string, ceiling: string, ratio: string, goal: string]
 
@@ -149,6 +159,8 @@ async function main(): Promise<void> {
     if (only.has('device')) {
       await run('device', 'agent', ['--size', '200B'], DEVICE_NODE_FLAGS, true)
       r.bare = await bareMqtt(broker.url, DEVICE_NODE_FLAGS)
+      const unitMb = await unitIdleRssMb(broker.url, DEVICE_NODE_FLAGS)
+      if (unitMb !== undefined) r.unit = { rssMb: unitMb }
     }
     if (only.has('drain')) await run('drain', 'drain', [], [...DEVICE_NODE_FLAGS, '--expose-gc'], true)
     if (only.has('loss')) await run('loss', 'loss')
@@ -165,43 +177,45 @@ async function main(): Promise<void> {
     rows.push(
       [
         `agent end to end, ${label} records`,
-        `${fmt(a?.endToEndPerS)} rec/s`,
-        `SQLite pipeline ${fmt(sq?.pipelinePerS)} rec/s`,
+        `${u(a?.endToEndPerS, 'rec/s')}`,
+        `SQLite pipeline ${u(sq?.pipelinePerS, 'rec/s')}`,
         ratio(a?.endToEndPerS, sq?.pipelinePerS),
         '>= 0.7x and >= 50,000 rec/s',
       ],
       [
         `agent end to end per CPU-second, ${label}`,
-        `${fmt(a?.endToEndPerCpuS)} rec/CPU-s`,
-        `SQLite pipeline ${fmt(sq?.pipelinePerCpuS)} rec/CPU-s`,
+        `${u(a?.endToEndPerCpuS, 'rec/CPU-s')}`,
+        `SQLite pipeline ${u(sq?.pipelinePerCpuS, 'rec/CPU-s')}`,
         ratio(a?.endToEndPerCpuS, sq?.pipelinePerCpuS),
         'load-independent',
       ],
       [
         `agent accept, ${label}`,
-        `${fmt(a?.acceptPerS)} rec/s`,
-        `SQLite insert alone ${fmt(sq?.insertPerS)} rec/s`,
+        `${u(a?.acceptPerS, 'rec/s')}`,
+        `SQLite insert alone ${u(sq?.insertPerS, 'rec/s')}`,
         ratio(a?.acceptPerS, sq?.insertPerS),
         '-',
       ],
       [
         `agent end to end, ${label}`,
-        `${fmt(a?.endToEndPerS)} rec/s`,
-        `MQTT.js + gzip alone, batches of ${fmt(sq?.recordsPerBatch)}: ${fmt(mq?.recordsPerS)} rec/s, ${fmt(mq?.recordsPerCpuS)} rec/CPU-s`,
+        `${u(a?.endToEndPerS, 'rec/s')}`,
+        mq
+          ? `MQTT.js + gzip alone, the same records in batches of ${fmt(mq.recordsPerBatch)}: ${u(mq.recordsPerS, 'rec/s')}, ${u(mq.recordsPerCpuS, 'rec/CPU-s')}`
+          : 'MQTT.js + gzip alone: not run (--only mqtt)',
         ratio(a?.endToEndPerS, mq?.recordsPerS),
         '-',
       ],
       [
         `peer: MQTT.js, in-memory store, ${label}`,
-        `${fmt(peer?.recordsPerS)} rec/s`,
-        `agent ${fmt(a?.endToEndPerS)} rec/s (durable)`,
+        `${u(peer?.recordsPerS, 'rec/s')}`,
+        `agent ${u(a?.endToEndPerS, 'rec/s')} (durable)`,
         `agent ${ratio(a?.endToEndPerS, peer?.recordsPerS)}`,
         'agent ahead',
       ],
       [
         `peer per CPU-second, ${label}`,
-        `${fmt(peer?.recordsPerCpuS)} rec/CPU-s`,
-        `agent ${fmt(a?.endToEndPerCpuS)} rec/CPU-s`,
+        `${u(peer?.recordsPerCpuS, 'rec/CPU-s')}`,
+        `agent ${u(a?.endToEndPerCpuS, 'rec/CPU-s')}`,
         `agent ${ratio(a?.endToEndPerCpuS, peer?.recordsPerCpuS)}`,
         'agent ahead',
       ],
@@ -209,14 +223,14 @@ async function main(): Promise<void> {
       [
         `agent end to end, ${label}, AWS IoT SDK v2 transport (MQTT 5)`,
         `${fmt(r[`sdk${size}`]?.endToEndPerS)} rec/s`,
-        `MQTT.js transport ${fmt(a?.endToEndPerS)} rec/s`,
+        `MQTT.js transport ${u(a?.endToEndPerS, 'rec/s')}`,
         ratio(r[`sdk${size}`]?.endToEndPerS, a?.endToEndPerS),
         '-',
       ],
       [
         `per CPU-second, ${label}, AWS IoT SDK v2 transport`,
         `${fmt(r[`sdk${size}`]?.endToEndPerCpuS)} rec/CPU-s`,
-        `MQTT.js transport ${fmt(a?.endToEndPerCpuS)} rec/CPU-s`,
+        `MQTT.js transport ${u(a?.endToEndPerCpuS, 'rec/CPU-s')}`,
         ratio(r[`sdk${size}`]?.endToEndPerCpuS, a?.endToEndPerCpuS),
         '-',
       ],
@@ -231,57 +245,64 @@ async function main(): Promise<void> {
   rows.push(
     [
       'agent end to end, 200 B, no gzip',
-      `${fmt(p?.endToEndPerS)} rec/s`,
-      `SQLite pipeline ${fmt(r.sqlite200B?.pipelinePerS)} rec/s`,
+      `${u(p?.endToEndPerS, 'rec/s')}`,
+      `SQLite pipeline ${u(r.sqlite200B?.pipelinePerS, 'rec/s')}`,
       ratio(p?.endToEndPerS, r.sqlite200B?.pipelinePerS),
       '-',
     ],
     [
       'end to end, device V8 flags',
-      `${fmt(d?.endToEndPerS)} rec/s`,
-      `SQLite pipeline ${fmt(r.sqlite200B?.pipelinePerS)} rec/s`,
+      `${u(d?.endToEndPerS, 'rec/s')}`,
+      `SQLite pipeline ${u(r.sqlite200B?.pipelinePerS, 'rec/s')}`,
       ratio(d?.endToEndPerS, r.sqlite200B?.pipelinePerS),
       '>= 0.7x',
     ],
     [
       'peak RSS end to end, device flags',
-      `${fmt(d?.peakRssMb, 1)} MB`,
-      `bare Node + MQTT.js ${fmt(bare?.rssMb, 1)} MB`,
+      `${u(d?.peakRssMb, 'MB', 1)}${split(d?.peakHeapMb, d?.peakOutsideHeapMb)}`,
+      `bare Node + MQTT.js ${u(bare?.rssMb, 'MB', 1)}`,
       ratio(d?.peakRssMb, bare?.rssMb),
       '<= 100 MB',
     ],
     [
       'peak RSS end to end, default V8',
-      `${fmt(r.agent200B?.peakRssMb, 1)} MB`,
-      `bare Node + MQTT.js ${fmt(bare?.rssMb, 1)} MB`,
+      `${u(r.agent200B?.peakRssMb, 'MB', 1)}${split(r.agent200B?.peakHeapMb, r.agent200B?.peakOutsideHeapMb)}`,
+      `bare Node + MQTT.js ${u(bare?.rssMb, 'MB', 1)}`,
       ratio(r.agent200B?.peakRssMb, bare?.rssMb),
       '-',
     ],
     [
       'RSS idle after start() (after a GC)',
-      `${fmt(dr?.idleRssMb, 1)} MB`,
-      `bare Node + MQTT.js ${fmt(bare?.rssMb, 1)} MB`,
+      `${u(dr?.idleRssMb, 'MB', 1)}`,
+      `bare Node + MQTT.js ${u(bare?.rssMb, 'MB', 1)}`,
       ratio(dr?.idleRssMb, bare?.rssMb),
       '<= 70 MB',
     ],
     [
+      'RSS idle, `edgetwin agent run` as the unit runs it (no GC forced)',
+      `${u(r.unit?.rssMb, 'MB', 1)}`,
+      `bare Node + MQTT.js ${u(bare?.rssMb, 'MB', 1)}`,
+      ratio(r.unit?.rssMb, bare?.rssMb),
+      '<= 70 MB',
+    ],
+    [
       `RSS added by ${fmt(dr?.buffered)} buffered (after a GC)`,
-      `${fmt(dr ? dr.bufferedRssMb! - dr.idleRssMb! : undefined, 1)} MB (peak while buffering ${fmt(dr?.bufferPeakRssMb, 1)} MB)`,
-      `accepted at ${fmt(dr?.acceptPerS)} rec/s, broker down`,
+      `${u(dr ? dr.bufferedRssMb! - dr.idleRssMb! : undefined, 'MB', 1)} (peak while buffering ${u(dr?.bufferPeakRssMb, 'MB', 1)})`,
+      `accepted at ${u(dr?.acceptPerS, 'rec/s')}, broker down`,
       '-',
       '<= 10 MB',
     ],
     [
       `drain of ${fmt(dr?.buffered)} (broker returns)`,
-      `${fmt(dr?.drainS, 1)} s, ${fmt(dr?.drainPerS)} rec/s`,
-      `SQLite pipeline ${fmt(r.sqlite200B?.pipelinePerS)} rec/s`,
+      `${fmt(dr?.drainS, 1)} s, ${u(dr?.drainPerS, 'rec/s')}`,
+      `SQLite pipeline ${u(r.sqlite200B?.pipelinePerS, 'rec/s')}`,
       ratio(dr?.drainPerS, r.sqlite200B?.pipelinePerS),
       `reconnected after ${fmt(dr?.reconnectS, 1)} s`,
     ],
     [
       'peak RSS during the drain',
-      `${fmt(dr?.drainPeakRssMb, 1)} MB`,
-      `bare Node + MQTT.js ${fmt(bare?.rssMb, 1)} MB`,
+      `${u(dr?.drainPeakRssMb, 'MB', 1)}${split(dr?.drainPeakHeapMb, dr?.drainPeakOutsideHeapMb)}`,
+      `bare Node + MQTT.js ${u(bare?.rssMb, 'MB', 1)}`,
       ratio(dr?.drainPeakRssMb, bare?.rssMb),
       '<= 100 MB',
     ],
@@ -319,7 +340,7 @@ async function main(): Promise<void> {
   const line = (row: Row) => `| ${row.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |\n`
   process.stdout.write(line(head))
   process.stdout.write(`|${widths.map((w, i) => (i === 1 || i === 3 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|\n`)
-  for (const row of rows) if (!row[1].startsWith('?')) process.stdout.write(line(row))
+  for (const row of rows) if (!row[1].startsWith('not run')) process.stdout.write(line(row))
   // Shared machines skew every figure: say how busy this one was.
   const [l1, l5] = loadavg()
   process.stdout.write(

@@ -57,7 +57,7 @@ export async function bufferedThenDrain(n: number): Promise<PhaseResult> {
     const connected = performance.now()
     while (agent.health().queueDepth > 0) await new Promise((r) => setTimeout(r, 5))
     const drained = performance.now()
-    const drainPeakRssMb = mb(draining.stop())
+    const drainPeak = draining.stopWithBreakdown()
     await agent.close()
     return {
       buffered: bufferedDepth,
@@ -68,7 +68,9 @@ export async function bufferedThenDrain(n: number): Promise<PhaseResult> {
       reconnectS: (connected - brokerUp) / 1000,
       drainS: (drained - brokerUp) / 1000,
       drainPerS: bufferedDepth / ((drained - connected) / 1000),
-      drainPeakRssMb,
+      drainPeakRssMb: drainPeak.rssMb,
+      drainPeakHeapMb: drainPeak.heapMb,
+      drainPeakOutsideHeapMb: drainPeak.outsideHeapMb,
     }
   } finally {
     await broker.stop()

@@ -22,17 +22,28 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-export function rssSampler(): { stop: () => number } {
-  let peak = process.memoryUsage().rss
-  const t = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss)
-  }, 20)
-  return {
-    stop: () => {
-      clearInterval(t)
-      return Math.max(peak, process.memoryUsage().rss)
-    },
+/** Peak RSS, with the V8 heap and the memory outside it (Buffers, zlib, SQLite) at the moment of the peak. */
+export interface RssPeak {
+  readonly rssMb: number
+  readonly heapMb: number
+  /** RSS not in the V8 heap: the Node binary's pages, native allocations (SQLite, zlib), Buffers. */
+  readonly outsideHeapMb: number
+}
+
+export function rssSampler(): { stop: () => number; stopWithBreakdown: () => RssPeak } {
+  let peak = process.memoryUsage()
+  const sample = () => {
+    const m = process.memoryUsage()
+    if (m.rss > peak.rss) peak = m
   }
+  const t = setInterval(sample, 20)
+  const stopWithBreakdown = (): RssPeak => {
+    clearInterval(t)
+    sample()
+    const mb = (b: number) => b / 2 ** 20
+    return { rssMb: mb(peak.rss), heapMb: mb(peak.heapTotal), outsideHeapMb: mb(peak.rss - peak.heapTotal) }
+  }
+  return { stop: () => stopWithBreakdown().rssMb * 2 ** 20, stopWithBreakdown }
 }
 
 /** The agent's default batch limits (shared-schemas PublishConfig): records and JSON bytes per message. */
@@ -150,7 +161,13 @@ export async function mqttCeiling(url: string, n: number, protocolVersion: 4 | 5
   const end = performance.now()
   const cpuS = cpuSeconds(cpu0)
   await client.endAsync()
-  return { recordsPerS: n / ((end - start) / 1000), recordsPerCpuS: n / cpuS, wireBytesPerRecord: bytes / n, messages }
+  return {
+    recordsPerS: n / ((end - start) / 1000),
+    recordsPerCpuS: n / cpuS,
+    wireBytesPerRecord: bytes / n,
+    messages,
+    recordsPerBatch: perBatch,
+  }
 }
 
 /** The agent end to end: accept N records as fast as they resolve, until every one is PUBACKed and deleted. */
@@ -206,7 +223,7 @@ export async function agentEndToEnd(
   while (agent.health().counters.acked < n || agent.health().queueDepth > 0) await new Promise((r) => setTimeout(r, 2))
   const end = performance.now()
   const cpu = process.cpuUsage(cpu0)
-  const peakRssMb = rss.stop() / 2 ** 20
+  const peak = rss.stopWithBreakdown()
   // Every PUBLISH has reached the subscriber once its count stops moving.
   for (let last = -1; last !== messages; ) {
     last = messages
@@ -223,6 +240,8 @@ export async function agentEndToEnd(
     endToEndPerCpuS: n / ((cpu.user + cpu.system) / 1e6),
     wireBytesPerRecord: wireBytes / n,
     messages,
-    peakRssMb,
+    peakRssMb: peak.rssMb,
+    peakHeapMb: peak.heapMb,
+    peakOutsideHeapMb: peak.outsideHeapMb,
   }
 }
