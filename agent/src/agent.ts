@@ -222,8 +222,9 @@ class EdgeAgent implements Agent {
       this.counters.rejected++
       throw err
     }
+    const { stream: s, data } = encoded
     let kept: { position: VehiclePosition; previous: VehiclePosition | undefined } | undefined
-    if (encoded.stream === 'position' && this.positionFilter) {
+    if (s === 'position' && this.positionFilter) {
       const position = encoded.value as VehiclePosition
       const d = this.positionFilter.decide(position)
       if (!d.keep) {
@@ -232,11 +233,14 @@ class EdgeAgent implements Agent {
       }
       kept = { position, previous: d.previous }
     }
+    // Kept across the commit only for listeners: otherwise the validated value dies young instead of surviving
+    // the commit's wait into the old generation (GC was 13-20 % of the bench's profile).
+    const value = this.acceptedListeners.size > 0 ? encoded.value : undefined
     let seq: number
     try {
       // The filter's last kept position commits with the record, so a restart filters exactly as before it.
-      const state = kept ? { key: POSITION_FILTER_STATE_KEY, value: encoded.data } : undefined
-      seq = await this.committer!.insert(encoded.stream, encoded.data, encoded.bytes, state)
+      const state = kept ? { key: POSITION_FILTER_STATE_KEY, value: data } : undefined
+      seq = await this.committer!.insert(s, data, encoded.bytes, state)
     } catch (err) {
       if (kept) this.positionFilter!.revert(kept.position, kept.previous)
       this.counters.rejected++
@@ -244,7 +248,11 @@ class EdgeAgent implements Agent {
       throw err
     }
     this.counters.accepted++
-    for (const l of this.acceptedListeners) l(encoded.stream, encoded.value, seq)
+    if (this.acceptedListeners.size > 0) {
+      // A listener added during the commit gets the stored text's value too: parsed from what was validated.
+      const record = value ?? JSON.parse(data)
+      for (const l of this.acceptedListeners) l(s, record, seq)
+    }
     return { seq }
   }
 
