@@ -23,6 +23,8 @@ function arg(name: string, fallback: string): string {
 
 /** V8 limits as the systemd unit sets them (NODE_OPTIONS): a small young generation, a capped old one. */
 const DEVICE_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=96']
+/** The unit's environment for glibc (see examples/edgetwin-agent.service): two malloc arenas, not one per thread. */
+const DEVICE_ENV = { MALLOC_ARENA_MAX: '2' }
 
 /**
  * Bundles this script (our workspace sources; npm dependencies stay external) so every phase runs as plain
@@ -50,7 +52,7 @@ async function bundleLean(): Promise<string> {
   )
 }
 
-async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[] = [], lean = false): Promise<PhaseResult> {
+async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[] = [], lean = false, env = {}): Promise<PhaseResult> {
   bundled ??= await bundleSelf()
   leanBundled ??= await bundleLean()
   const prof = process.env.EDGETWIN_BENCH_CPU_PROF
@@ -64,6 +66,7 @@ async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[]
     : nodeFlags
   const child = spawn(process.execPath, [...flags, lean ? leanBundled : bundled, '--phase', phase, ...process.argv.slice(2), ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   })
   let out = ''
   child.stdout.on('data', (d) => {
@@ -75,14 +78,17 @@ async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[]
 }
 
 /** Bare Node.js with MQTT.js loaded and connected, nothing else: the floor under the agent's idle memory. */
-async function bareMqtt(url: string, nodeFlags: string[]): Promise<PhaseResult> {
+async function bareMqtt(url: string, nodeFlags: string[], env: Record<string, string>): Promise<PhaseResult> {
   const script = `import mqtt from 'mqtt'
 const client = await mqtt.connectAsync(${JSON.stringify(url)}, { clientId: 'bench-bare' })
 await new Promise((r) => setTimeout(r, 500))
 const rssMb = process.memoryUsage().rss / 2 ** 20
 await client.endAsync()
 process.stdout.write(JSON.stringify({ rssMb }) + '\\n')`
-  const child = spawn(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  })
   let out = ''
   child.stdout.on('data', (d) => {
     out += d
@@ -143,8 +149,8 @@ async function main(): Promise<void> {
   const broker = await startMosquitto({ persistence: false })
   const rows: Row[] = []
   const r: Record<string, PhaseResult> = {}
-  const run = async (key: string, phase: string, extra: string[] = [], flags: string[] = [], lean = false) => {
-    r[key] = await runPhase(phase, ['--url', broker.url, ...extra], flags, lean)
+  const run = async (key: string, phase: string, extra: string[] = [], flags: string[] = [], lean = false, env = {}) => {
+    r[key] = await runPhase(phase, ['--url', broker.url, ...extra], flags, lean, env)
   }
   try {
     for (const size of ['200B', '2KB'] as const) {
@@ -157,12 +163,12 @@ async function main(): Promise<void> {
     }
     if (only.has('agent')) await run('plain', 'agent-plain', ['--size', '200B'])
     if (only.has('device')) {
-      await run('device', 'agent', ['--size', '200B'], DEVICE_NODE_FLAGS, true)
-      r.bare = await bareMqtt(broker.url, DEVICE_NODE_FLAGS)
-      const unitMb = await unitIdleRssMb(broker.url, DEVICE_NODE_FLAGS)
+      await run('device', 'agent', ['--size', '200B'], DEVICE_NODE_FLAGS, true, DEVICE_ENV)
+      r.bare = await bareMqtt(broker.url, DEVICE_NODE_FLAGS, DEVICE_ENV)
+      const unitMb = await unitIdleRssMb(broker.url, DEVICE_NODE_FLAGS, DEVICE_ENV)
       if (unitMb !== undefined) r.unit = { rssMb: unitMb }
     }
-    if (only.has('drain')) await run('drain', 'drain', [], [...DEVICE_NODE_FLAGS, '--expose-gc'], true)
+    if (only.has('drain')) await run('drain', 'drain', [], [...DEVICE_NODE_FLAGS, '--expose-gc'], true, DEVICE_ENV)
     if (only.has('loss')) await run('loss', 'loss')
     if (only.has('wire')) await run('wire', 'wire', ['--fleet-file', FLEET_FILE])
   } finally {

@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url'
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url))
 
 /**
- * RSS of `edgetwin agent run` itself, under `nodeFlags` (the unit's), once it is connected and has stored one
+ * RSS of `edgetwin agent run` itself, under `nodeFlags` and `env` (the unit's), once it is connected and has stored one
  * health report: what the unit's process holds, which the bundled phases can only approach. No GC is forced
  * (the command cannot be asked to), so garbage from start-up may still be counted: an upper bound.
  * Returns undefined when the CLI is not built.
  */
-export async function unitIdleRssMb(url: string, nodeFlags: readonly string[]): Promise<number | undefined> {
+export async function unitIdleRssMb(url: string, nodeFlags: readonly string[], env: Record<string, string>): Promise<number | undefined> {
   if (!existsSync(CLI_MAIN)) return undefined
   const dir = mkdtempSync(join(tmpdir(), 'edgetwin-bench-unit-'))
   const config = join(dir, 'agent.json')
@@ -23,6 +23,7 @@ export async function unitIdleRssMb(url: string, nodeFlags: readonly string[]): 
   )
   const child = spawn(process.execPath, [...nodeFlags, CLI_MAIN, 'agent', 'run', '--config', config], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
   })
   try {
     // Wait on progress: the agent's own log says it is connected; then the first health report is committed.
