@@ -2,7 +2,7 @@ import {
   type BatchEnvelope,
   type DeadLetterReason,
   type DecodeLimits,
-  decodeEnvelope,
+  decodeEnvelopeWithJson,
   type EnvelopeRecord,
   parseTelemetryTopic,
   ROUTES,
@@ -25,7 +25,13 @@ export interface DeadLetter {
 }
 
 export type Decoded =
-  | { readonly ok: true; readonly topic: TelemetryTopic; readonly envelope: BatchEnvelope }
+  | {
+      readonly ok: true
+      readonly topic: TelemetryTopic
+      readonly envelope: BatchEnvelope
+      /** The JSON the envelope was parsed from (inflated), for sinks that copy record text. */
+      readonly json: Buffer
+    }
   | { readonly ok: false; readonly letter: DeadLetter }
 
 /** Oversized payloads keep only a prefix in the dead letters, enough to identify the sender. */
@@ -55,8 +61,9 @@ export function decodeMessage(topic: string, payload: Uint8Array, receivedAt: st
     return letter(topic, payload, receivedAt, p.reason, p.message)
   }
   let envelope: BatchEnvelope
+  let json: Buffer
   try {
-    envelope = decodeEnvelope(payload, limits)
+    ;({ envelope, json } = decodeEnvelopeWithJson(payload, limits))
   } catch (err) {
     if (err instanceof SchemaError && err.code !== 'TOPIC_INVALID') {
       const reason: DeadLetterReason = err.errors.some((e) => e.path === '/stream') ? 'STREAM_UNKNOWN' : err.code
@@ -74,7 +81,7 @@ export function decodeMessage(topic: string, payload: Uint8Array, receivedAt: st
       `envelope names ${got}, topic names ${parsed.kind}/${parsed.deviceId}/${parsed.stream}`,
     )
   }
-  return { ok: true, topic: parsed, envelope }
+  return { ok: true, topic: parsed, envelope, json }
 }
 
 /** Per-sink high-water marks of one (device, stream): the highest seq each sink has durably received. */

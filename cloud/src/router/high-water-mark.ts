@@ -15,5 +15,10 @@ export interface HighWaterMarkStore {
    * `write` must be synchronous and write to this store's database.
    */
   advanceWith?<T>(deviceId: string, stream: StreamName, sink: SinkName, seq: number, write: () => T): T
+  /**
+   * With `advanceWith`: runs `fn` (synchronous) in one transaction, in which each `advanceWith` is a savepoint that
+   * can fail alone; every mark it raised is seen by `get` only once this transaction has committed.
+   */
+  transaction?<T>(fn: () => T): T
   close(): Promise<void>
 }

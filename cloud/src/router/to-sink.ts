@@ -7,8 +7,10 @@ import type {
   VehiclePosition,
 } from '@edgetwin/shared-schemas'
 import type { ArchiveRecord } from '../sinks/archive/archive-stream.js'
+import type { ArchiveLines } from '../sinks/archive/local-archive-stream.js'
 import type { DevicePositionUpdate } from '../sinks/position-tracker/position-tracker.js'
 import type { TimeSeriesPoint } from '../sinks/time-series/time-series-store.js'
+import { numericMembersText, type RecordText, usableText } from './record-text.js'
 
 // Pure mappings from validated envelope records to what each sink takes. The envelope was validated against the
 // stream's record schema, so the casts below only restate what the validator proved.
@@ -25,7 +27,7 @@ export function toPositionUpdates(envelope: BatchEnvelope, records: readonly Env
   })
 }
 
-const TURBINE_MEASURES = [
+export const TURBINE_MEASURES = [
   'windSpeedMps',
   'rotorSpeedRpm',
   'generatorSpeedRpm',
@@ -36,7 +38,7 @@ const TURBINE_MEASURES = [
   'controllerVersion',
 ] as const satisfies ReadonlyArray<keyof TurbineSample>
 
-const AGGREGATE_MEASURES = ['count', 'mean', 'min', 'max', 'p95'] as const satisfies ReadonlyArray<keyof GatewayAggregate>
+export const AGGREGATE_MEASURES = ['count', 'mean', 'min', 'max', 'p95'] as const satisfies ReadonlyArray<keyof GatewayAggregate>
 
 function pick<T extends object>(value: T, keys: readonly (keyof T)[]): Record<string, number> {
   const out: Record<string, number> = {}
@@ -47,23 +49,31 @@ function pick<T extends object>(value: T, keys: readonly (keyof T)[]): Record<st
   return out
 }
 
-export function toTimeSeriesPoints(envelope: BatchEnvelope, records: readonly EnvelopeRecord[]): TimeSeriesPoint[] {
+const NO_DIMENSIONS: Readonly<Record<string, string>> = Object.freeze({})
+
+/**
+ * One point per record. With the envelope's `text`, each point also carries its measures as the JSON the device
+ * sent: the numeric members of the record, which are exactly the stream's measures (a test holds the schemas to it).
+ */
+export function toTimeSeriesPoints(envelope: BatchEnvelope, records: readonly EnvelopeRecord[], text?: RecordText): TimeSeriesPoint[] {
+  const offset = envelope.records.length - records.length
   if (envelope.stream === 'metrics') {
-    return records.map((r) => {
+    return records.map((r, i) => {
       const s = r.data as TurbineSample
       return {
         deviceId: envelope.deviceId,
         measurement: 'turbine',
         timeMs: Date.parse(s.time),
         seq: r.seq,
-        dimensions: {},
+        dimensions: NO_DIMENSIONS,
         measures: pick(s, TURBINE_MEASURES),
+        measuresJson: numericMembersText(text, offset + i, s),
         alarms: s.alarms,
       }
     })
   }
   if (envelope.stream === 'aggregate') {
-    return records.map((r) => {
+    return records.map((r, i) => {
       const a = r.data as GatewayAggregate
       return {
         deviceId: envelope.deviceId,
@@ -72,6 +82,7 @@ export function toTimeSeriesPoints(envelope: BatchEnvelope, records: readonly En
         seq: r.seq,
         dimensions: { sourceId: a.sourceId, metric: a.metric },
         measures: pick(a, AGGREGATE_MEASURES),
+        measuresJson: numericMembersText(text, offset + i, a),
         alarms: a.alarms ?? [],
       }
     })
@@ -89,6 +100,71 @@ export function toArchiveRecords(envelope: BatchEnvelope, records: readonly Enve
     ReceivedTime: receivedTime,
     Data: r.data,
   }))
+}
+
+/** Decimal digits of a positive integer (a seq). */
+function digitsOf(n: number): number {
+  let d = 1
+  while (n >= 10) {
+    n = Math.floor(n / 10)
+    d++
+  }
+  return d
+}
+
+/**
+ * The archive lines of `records` (a suffix of the envelope's records: those above the sink's mark), encoded as
+ * `JSON.stringify` of `toArchiveRecords` would, but with each record's data copied from the envelope's validated
+ * JSON text where `text` allows it; serialised only where it does not.
+ */
+export function toArchiveLines(
+  envelope: BatchEnvelope,
+  records: readonly EnvelopeRecord[],
+  receivedTime: string,
+  text: RecordText | undefined,
+): ArchiveLines {
+  const head = Buffer.from(
+    `{"DeviceId":${JSON.stringify(envelope.deviceId)},"Kind":${JSON.stringify(envelope.kind)},"Stream":${JSON.stringify(envelope.stream)},"Seq":`,
+  )
+  const mid = Buffer.from(`,"ReceivedTime":${JSON.stringify(receivedTime)},"Data":`)
+  const offset = envelope.records.length - records.length
+  const fixed = head.length + mid.length + 2
+  // Records whose text cannot be copied are serialised once, here; the rest are measured from their spans.
+  let serialised: Array<Buffer | undefined> | undefined
+  let total = 0
+  let longest = 0
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!
+    let dataBytes: number
+    if (usableText(text, offset + i, r.data)) dataBytes = text!.spans[3 * (offset + i) + 1]! - text!.spans[3 * (offset + i)]!
+    else {
+      serialised ??= new Array<Buffer | undefined>(records.length)
+      const b = Buffer.from(JSON.stringify(r.data))
+      serialised[i] = b
+      dataBytes = b.length
+    }
+    const line = fixed + digitsOf(r.seq) + dataBytes
+    total += line
+    if (line > longest) longest = line
+  }
+  const body = Buffer.allocUnsafe(total)
+  let pos = 0
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!
+    body.set(head, pos)
+    pos += head.length
+    const digits = digitsOf(r.seq)
+    for (let n = r.seq, k = pos + digits - 1; k >= pos; k--, n = Math.floor(n / 10)) body[k] = 0x30 + (n % 10)
+    pos += digits
+    body.set(mid, pos)
+    pos += mid.length
+    const own = serialised?.[i]
+    if (own) pos += own.copy(body, pos)
+    else pos += text!.json.copy(body, pos, text!.spans[3 * (offset + i)]!, text!.spans[3 * (offset + i) + 1]!)
+    body[pos++] = 0x7d // }
+    body[pos++] = 0x0a // \n
+  }
+  return { partitionKey: envelope.deviceId, body, count: records.length, longestLineBytes: longest }
 }
 
 export function toHealthReports(records: readonly EnvelopeRecord[]): HealthReport[] {

@@ -117,13 +117,16 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
     marks,
     deadLetters,
     // Exactly once without relying on idempotency: tracker rows (with their position events, when the bus is the
-    // durable one) and archive spool rows commit with the high-water mark in ingest.db.
+    // durable one) and archive spool rows commit with the high-water marks in ingest.db, one commit per envelope.
     inTransaction: {
       ...(localTracker && events
-        ? { tracker: (u: Parameters<typeof localTracker.updateInTransaction>[0]) => localTracker.updateInTransaction(u) }
+        ? {
+            tracker: (u: Parameters<typeof localTracker.updateInTransaction>[0]) => localTracker.updateInTransaction(u),
+            rolledBack: () => localTracker.forgetCached(),
+          }
         : {}),
       ...(localArchive
-        ? { archive: (r: Parameters<typeof localArchive.appendInTransaction>[0]) => localArchive.appendInTransaction(r) }
+        ? { archive: (l: Parameters<typeof localArchive.appendLinesInTransaction>[0]) => localArchive.appendLinesInTransaction(l) }
         : {}),
     },
     logger: logger.child({ component: 'router' }),

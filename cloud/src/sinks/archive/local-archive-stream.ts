@@ -33,7 +33,19 @@ export interface LocalArchiveOptions {
   readonly now?: () => Date
 }
 
-/** The local archive stream: Firehose's port, plus a write that joins the caller's SQLite transaction. */
+/**
+ * Records already encoded as the stream's bytes (JSON lines, each ending in `\n`), all of one partition: what the
+ * router builds from the envelope's own JSON text, so nothing is serialised twice.
+ */
+export interface ArchiveLines {
+  readonly partitionKey: string
+  readonly body: Buffer
+  readonly count: number
+  /** The longest line with its newline, checked against Firehose's record limit. */
+  readonly longestLineBytes: number
+}
+
+/** The local archive stream: Firehose's port, plus writes that join the caller's SQLite transaction. */
 export interface LocalArchiveStream extends ArchiveStream {
   start(): Promise<void>
   /**
@@ -41,6 +53,8 @@ export interface LocalArchiveStream extends ArchiveStream {
    * partitions happens after the transaction, on the next tick).
    */
   appendInTransaction(records: readonly ArchiveRecord[]): SinkWriteResult
+  /** As `appendInTransaction`, for lines the caller has encoded (one partition). */
+  appendLinesInTransaction(lines: ArchiveLines): SinkWriteResult
 }
 
 interface Partition {
@@ -55,6 +69,35 @@ const byDeviceId = (r: ArchiveRecord): string => String(r['DeviceId'])
 function deterministicUuid(...parts: readonly (string | number)[]): string {
   const h = createHash('sha256').update(parts.join('\0')).digest('hex')
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
+}
+
+/** Spool rows at least this large are stored gzip-compressed: fewer pages through the WAL, nothing to do at delivery. */
+const COMPRESS_IN_SPOOL_BYTES = 4096
+// Level 1: the archive is written once and read rarely; it is 3-4x cheaper than the default 6 for ~20% more bytes.
+const GZIP_LEVEL = 1
+
+const isGzipMember = (b: Buffer): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b
+
+/**
+ * One object from a partition's spool rows, in order: rows spooled compressed are gzip members already; runs of the
+ * others are compressed together. A file of several gzip members is one gzip stream to every reader (RFC 1952
+ * section 2.2: "a gzip file consists of a series of members"), zcat, Node's zlib and Athena's readers alike.
+ */
+function gzipObject(rows: readonly { body: Buffer }[]): Buffer {
+  const parts: Buffer[] = []
+  let plain: Buffer[] = []
+  const flushPlain = (): void => {
+    if (plain.length > 0) parts.push(gzipSync(Buffer.concat(plain), { level: GZIP_LEVEL }))
+    plain = []
+  }
+  for (const r of rows) {
+    if (isGzipMember(r.body)) {
+      flushPlain()
+      parts.push(r.body)
+    } else plain.push(r.body)
+  }
+  flushPlain()
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
 }
 
 /**
@@ -103,8 +146,7 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): LocalArc
     const target = join(options.root, objectKey)
     mkdirSync(dirname(target), { recursive: true })
     // Write then rename, so a reader never sees half an object (S3 PUT is atomic too).
-    // Level 1: the archive is written once and read rarely; it is 3-4x cheaper than the default 6 for ~20% more bytes.
-    writeFileSync(`${target}.tmp`, gzipSync(Buffer.concat(rows.map((r) => r.body)), { level: 1 }))
+    writeFileSync(`${target}.tmp`, gzipObject(rows))
     renameSync(`${target}.tmp`, target)
     deleteUpTo.run(prefix, key, rows[rows.length - 1]!.id)
     log.debug({ partition: key, key: objectKey, records: rows.length }, 'archive object delivered')
@@ -124,6 +166,9 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): LocalArc
     }
   }
 
+  const tooLarge = (bytes: number): CloudError =>
+    new CloudError('CLOUD_ARCHIVE_RECORD_TOO_LARGE', `record of ${bytes} bytes exceeds Firehose's ${FIREHOSE_MAX_RECORD_BYTES} bytes`)
+
   const append = (records: readonly ArchiveRecord[]): SinkWriteResult => {
     if (closed) throw new CloudError('CLOUD_CLOSED', 'archive stream is closed')
     // One string per partition, encoded once: cheaper than a Buffer per record.
@@ -132,10 +177,7 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): LocalArc
       const line = JSON.stringify(r)
       // A UTF-8 byte is at most 3 per UTF-16 unit here, so only long lines need measuring.
       if (line.length * 3 >= FIREHOSE_MAX_RECORD_BYTES && Buffer.byteLength(line) + 1 > FIREHOSE_MAX_RECORD_BYTES) {
-        throw new CloudError(
-          'CLOUD_ARCHIVE_RECORD_TOO_LARGE',
-          `record of ${Buffer.byteLength(line) + 1} bytes exceeds Firehose's ${FIREHOSE_MAX_RECORD_BYTES} bytes`,
-        )
+        throw tooLarge(Buffer.byteLength(line) + 1)
       }
       const k = partitionKey(r)
       const list = byKey.get(k)
@@ -145,25 +187,45 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): LocalArc
     const arrivalMs = now().getTime()
     for (const [key, lines] of byKey) {
       const chunk = Buffer.from(`${lines.join('\n')}\n`)
-      insert.run(prefix, key, arrivalMs, chunk)
-      let p = partitions.get(key)
-      if (!p) {
-        p = { key, bytes: 0, timer: undefined }
-        partitions.set(key, p)
-        if (intervalMs > 0) {
-          p.timer = setTimeout(
-            deliverLater(() => deliver(key)),
-            intervalMs,
-          )
-          p.timer.unref()
-        }
-      }
-      p.bytes += chunk.length
-      if (p.bytes >= sizeLimit || intervalMs === 0) full.add(key)
+      spool(key, chunk, chunk.length, arrivalMs)
     }
     return { written: records.length, rejected: NOTHING_REJECTED }
   }
+
+  const appendLines = (lines: ArchiveLines): SinkWriteResult => {
+    if (closed) throw new CloudError('CLOUD_CLOSED', 'archive stream is closed')
+    if (lines.longestLineBytes > FIREHOSE_MAX_RECORD_BYTES) throw tooLarge(lines.longestLineBytes)
+    if (lines.count === 0) return { written: 0, rejected: NOTHING_REJECTED }
+    const body = lines.body.length >= COMPRESS_IN_SPOOL_BYTES ? gzipSync(lines.body, { level: GZIP_LEVEL }) : lines.body
+    spool(lines.partitionKey, body, lines.body.length, now().getTime())
+    return { written: lines.count, rejected: NOTHING_REJECTED }
+  }
+
+  /** One spool row per partition and write; the partition is due once its bytes (uncompressed) reach the size hint. */
+  function spool(key: string, chunk: Buffer, bytes: number, arrivalMs: number): void {
+    insert.run(prefix, key, arrivalMs, chunk)
+    let p = partitions.get(key)
+    if (!p) {
+      p = { key, bytes: 0, timer: undefined }
+      partitions.set(key, p)
+      if (intervalMs > 0) {
+        p.timer = setTimeout(
+          deliverLater(() => deliver(key)),
+          intervalMs,
+        )
+        p.timer.unref()
+      }
+    }
+    p.bytes += bytes
+    if (p.bytes >= sizeLimit || intervalMs === 0) full.add(key)
+  }
   const appendCommitted = db.transaction(append)
+  const scheduleFull = (): void => {
+    if (full.size > 0 && !deliverScheduled) {
+      deliverScheduled = true
+      setImmediate(deliverLater(deliverFull))
+    }
+  }
 
   return {
     async start() {
@@ -172,10 +234,12 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): LocalArc
     },
     appendInTransaction(records) {
       const result = append(records)
-      if (full.size > 0 && !deliverScheduled) {
-        deliverScheduled = true
-        setImmediate(deliverLater(deliverFull))
-      }
+      scheduleFull()
+      return result
+    },
+    appendLinesInTransaction(lines) {
+      const result = appendLines(lines)
+      scheduleFull()
       return result
     },
     async put(records) {

@@ -51,6 +51,8 @@ const toStored = (r: Row): StoredDevicePosition => ({
 export function createLocalPositionTracker(options: LocalPositionTrackerOptions): PositionTracker & {
   /** Stores inside the caller's transaction on the tracker's database (the router's mark commits with it). */
   updateInTransaction(updates: readonly DevicePositionUpdate[]): SinkWriteResult
+  /** The caller's transaction rolled back after `updateInTransaction` returned: forget the positions it cached. */
+  forgetCached(): void
 } {
   const { db, bus, logger } = options
   const trackerName = options.trackerName ?? 'edgetwin-tracker'
@@ -112,6 +114,9 @@ export function createLocalPositionTracker(options: LocalPositionTrackerOptions)
   const store = db.transaction(storeRows)
   return {
     trackerName,
+    forgetCached() {
+      last.clear()
+    },
     updateInTransaction(updates) {
       storeRows(updates, now().toISOString())
       return { written: updates.length, rejected: NOTHING_REJECTED }

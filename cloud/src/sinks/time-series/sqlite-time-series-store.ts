@@ -79,7 +79,7 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
         params[k++] = p.timeMs
         params[k++] = p.seq
         params[k++] = hasKeys(p.dimensions) ? JSON.stringify(p.dimensions) : null
-        params[k++] = JSON.stringify(p.measures)
+        params[k++] = p.measuresJson ?? JSON.stringify(p.measures)
         params[k++] = p.alarms.length > 0 ? JSON.stringify(p.alarms) : null
       }
       insertRows(end - start).run(params)
@@ -112,6 +112,7 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
     return s
   }
   return {
+    storesMeasuresJson: true,
     async write(points) {
       writeAll(points)
       return { written: points.length, rejected: NOTHING_REJECTED }

@@ -13,11 +13,18 @@ export interface TimeSeriesPoint {
   readonly seq: number
   readonly dimensions: Readonly<Record<string, string>>
   readonly measures: Readonly<Record<string, number>>
+  /**
+   * `measures` as JSON object text, when the caller has it already (the router copies it from the envelope): stores
+   * that keep JSON write it instead of serialising `measures` again. Same members and values as `measures`.
+   */
+  readonly measuresJson?: string | undefined
   readonly alarms: readonly string[]
 }
 
 /** Writes points; every adapter (SQLite, InfluxDB, Timestream) implements it. */
 export interface TimeSeriesWriter {
+  /** True when the store writes `measuresJson` as given (so a caller that can copy it should). */
+  readonly storesMeasuresJson?: boolean
   write(points: readonly TimeSeriesPoint[]): Promise<SinkWriteResult>
   close(): Promise<void>
 }
