@@ -181,7 +181,9 @@ export async function agentEndToEnd(
 ): Promise<PhaseResult> {
   const tmp = tempDir()
   const { stream, make } = recordsOf(size)
-  const sub = await mqtt.connectAsync(url, { protocolVersion, clientId: 'bench-sub', clean: true })
+  // writeCache off as in the agent: with it, this instrument's MQTT.js would build its 65,536 packet-id Buffers
+  // (6 MB of heap) in the measured process (mqtt-packet's cache is per process, made by the first client to write).
+  const sub = await mqtt.connectAsync(url, { protocolVersion, clientId: 'bench-sub', clean: true, writeCache: false })
   let wireBytes = 0
   let messages = 0
   sub.on('message', (_t, p) => {
