@@ -77,10 +77,10 @@ async function runPhase(phase: string, extra: string[] = [], nodeFlags: string[]
   return JSON.parse(out.trim().split('\n').pop()!) as PhaseResult
 }
 
-/** Bare Node.js with MQTT.js loaded and connected, nothing else: the floor under the agent's idle memory. */
+/** Bare Node.js with MQTT.js loaded and connected as the agent connects it (writeCache off), nothing else: the floor under the agent's memory. */
 async function bareMqtt(url: string, nodeFlags: string[], env: Record<string, string>): Promise<PhaseResult> {
   const script = `import mqtt from 'mqtt'
-const client = await mqtt.connectAsync(${JSON.stringify(url)}, { clientId: 'bench-bare' })
+const client = await mqtt.connectAsync(${JSON.stringify(url)}, { clientId: 'bench-bare', writeCache: false })
 await new Promise((r) => setTimeout(r, 500))
 const rssMb = process.memoryUsage().rss / 2 ** 20
 await client.endAsync()
