@@ -3,44 +3,74 @@ import { isUtf8 } from 'node:buffer'
 /**
  * Where each record's `data` sits in the envelope's JSON bytes, so sinks that store JSON (the archive's lines, the
  * SQLite time series) copy the text the validator accepted instead of serialising the parsed value again: number
- * formatting is most of what `JSON.stringify` costs here.
- *
- * `spans[3 * i]` and `spans[3 * i + 1]` are the start and end byte of record i's data; both are 0 when that text
- * must not be reused (it holds whitespace, which could be a newline inside an NDJSON line, or more object members
- * than the parsed value: a duplicate key, which parsers resolve differently). `spans[3 * i + 2]` is the number of
- * object members in the text, which `usableText` compares with the parsed value's.
+ * formatting is most of what `JSON.stringify` costs here. Read it with `usableText`, `dataStart`/`dataEnd` and
+ * `numericMembersText`.
  */
 export interface RecordText {
   readonly json: Buffer
+  /** Per record, STRIDE slots: see the SLOT_ constants. */
   readonly spans: Uint32Array
 }
+
+// Per record: the data's start and end byte (both 0 when the text holds whitespace, which could be a newline inside
+// an NDJSON line); the object members in it, at every depth (compared with the parsed value's: more in the text
+// means a repeated name, which parsers resolve differently); up to two runs of numeric top-level members
+// [start, end) from the first name's quote to the last value's end (end 0: none, or not copyable).
+const STRIDE = 7
+const SLOT_START = 0
+const SLOT_END = 1
+const SLOT_MEMBERS = 2
+const SLOT_RUN1_START = 3
+const SLOT_RUN1_END = 4
+const SLOT_RUN2_START = 5
+const SLOT_RUN2_END = 6
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const COLON = 0x3a
 const COMMA = 0x2c
+const MINUS = 0x2d
 const OPEN_OBJECT = 0x7b
 const CLOSE_OBJECT = 0x7d
 const OPEN_ARRAY = 0x5b
 const CLOSE_ARRAY = 0x5d
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+/** Byte classes for the structural walk: one table load per byte instead of a chain of comparisons. */
+const PLAIN = 0
+const IS_QUOTE = 1
+const IS_OPEN = 2
+const IS_CLOSE = 3
+const IS_COLON = 4
+const IS_SPACE = 5
+const CLASS = new Uint8Array(256)
+CLASS[QUOTE] = IS_QUOTE
+CLASS[OPEN_OBJECT] = IS_OPEN
+CLASS[OPEN_ARRAY] = IS_OPEN
+CLASS[CLOSE_OBJECT] = IS_CLOSE
+CLASS[CLOSE_ARRAY] = IS_CLOSE
+CLASS[COLON] = IS_COLON
+for (const c of [0x20, 0x0a, 0x0d, 0x09]) CLASS[c] = IS_SPACE
+
+const isNumberStart = (c: number): boolean => c === MINUS || (c >= 0x30 && c <= 0x39)
 
 /** Thrown inside the scan when the bytes are not shaped as expected; the caller falls back to serialising. */
 const UNEXPECTED = new Error('unexpected JSON layout')
 
-/** The walk's position and what it saw inside the last value it skipped. */
+/** The walk's bytes and what it saw inside the value being measured. */
 interface Scan {
   readonly json: Buffer
   readonly n: number
-  /** Object members (colons outside strings) in the last skipped value. */
+  /** Object members (colons outside strings) counted since the caller reset it. */
   members: number
-  /** Whitespace outside strings in the last skipped value. */
+  /** Whitespace outside strings seen since the caller reset it. */
   spaced: boolean
 }
 
 function skipSpace(s: Scan, i: number): number {
-  while (i < s.n && isSpace(s.json[i]!)) i++
+  while (i < s.n && CLASS[s.json[i]!] === IS_SPACE) {
+    s.spaced = true
+    i++
+  }
   if (i >= s.n) throw UNEXPECTED
   return i
 }
@@ -50,20 +80,24 @@ function endOfString(s: Scan, i: number): number {
   const { json, n } = s
   for (let j = i + 1; j < n; j++) {
     const c = json[j]!
+    if (c === QUOTE) return j + 1
     if (c === BACKSLASH) j++
-    else if (c === QUOTE) return j + 1
   }
   throw UNEXPECTED
 }
 
-/** i at a member name written without escapes (one with escapes could alias another name once decoded). */
+/** i at a member name; -(end) when the name holds an escape (it could alias another name once decoded). */
 function endOfName(s: Scan, i: number): number {
   const { json, n } = s
   if (json[i] !== QUOTE) throw UNEXPECTED
+  let escaped = false
   for (let j = i + 1; j < n; j++) {
     const c = json[j]!
-    if (c === BACKSLASH) throw UNEXPECTED
-    if (c === QUOTE) return j + 1
+    if (c === QUOTE) return escaped ? -(j + 1) : j + 1
+    if (c === BACKSLASH) {
+      escaped = true
+      j++
+    }
   }
   throw UNEXPECTED
 }
@@ -74,33 +108,39 @@ function isName(s: Scan, start: number, end: number, name: string): boolean {
   return true
 }
 
-/** i at a value; returns the index after it, counting the object members and whitespace inside it. */
+/** i at a value; returns the index after it, adding the object members and whitespace inside it to `s`. */
 function skipValue(s: Scan, i: number): number {
   const { json, n } = s
-  s.members = 0
-  s.spaced = false
-  const c = json[i]!
-  if (c === QUOTE) return endOfString(s, i)
-  if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+  const first = CLASS[json[i]!]
+  if (first === IS_QUOTE) return endOfString(s, i)
+  if (first === IS_OPEN) {
     let depth = 0
     for (let j = i; j < n; j++) {
-      const d = json[j]!
-      if (d === QUOTE) j = endOfString(s, j) - 1
-      else if (d === OPEN_OBJECT || d === OPEN_ARRAY) depth++
-      else if (d === CLOSE_OBJECT || d === CLOSE_ARRAY) {
+      const k = CLASS[json[j]!]
+      if (k === PLAIN) continue
+      if (k === IS_QUOTE) j = endOfString(s, j) - 1
+      else if (k === IS_OPEN) depth++
+      else if (k === IS_CLOSE) {
         if (--depth === 0) return j + 1
-      } else if (d === COLON) s.members++
-      else if (isSpace(d)) s.spaced = true
+      } else if (k === IS_COLON) s.members++
+      else s.spaced = true
     }
     throw UNEXPECTED
   }
   let j = i
   while (j < n) {
     const d = json[j]!
-    if (d === COMMA || d === CLOSE_OBJECT || d === CLOSE_ARRAY || isSpace(d)) break
+    if (d === COMMA || d === CLOSE_OBJECT || d === CLOSE_ARRAY || CLASS[d] === IS_SPACE) break
     j++
   }
   return j
+}
+
+/** The index of a member's value, given the end of its name. */
+function valueStart(s: Scan, nameEnd: number): number {
+  const colon = skipSpace(s, nameEnd)
+  if (s.json[colon] !== COLON) throw UNEXPECTED
+  return skipSpace(s, colon + 1)
 }
 
 /** i after a member's value: the index of the next member's name, or -(end + 1) when the object closed (end after its brace). */
@@ -111,37 +151,85 @@ function nextMember(s: Scan, i: number): number {
   return skipSpace(s, i + 1)
 }
 
-/** The index of a member's value, given the end of its name. */
-function valueStart(s: Scan, nameEnd: number): number {
-  const colon = skipSpace(s, nameEnd)
-  if (s.json[colon] !== COLON) throw UNEXPECTED
-  return skipSpace(s, colon + 1)
+/** Stores run number `run` (1-based) of numeric members; only the first two have slots. */
+function storeRun(spans: Uint32Array, base: number, run: number, start: number, end: number): void {
+  if (run === 1) {
+    spans[base + SLOT_RUN1_START] = start
+    spans[base + SLOT_RUN1_END] = end
+  } else if (run === 2) {
+    spans[base + SLOT_RUN2_START] = start
+    spans[base + SLOT_RUN2_END] = end
+  }
 }
 
-/** i at one record `{"seq":…,"data":…}`: stores its data's span at `index`, returns the index after the record. */
+/** i at record `index`'s data value: measures it into `spans` (slots at `base`) and returns the index after it. */
+function scanData(s: Scan, i: number, spans: Uint32Array, base: number): number {
+  s.members = 0
+  s.spaced = false
+  let end = 0
+  let runs = 0
+  let runStart = 0
+  let runEnd = 0
+  let copyable = true
+  if (s.json[i] !== OPEN_OBJECT) end = skipValue(s, i)
+  else {
+    // Top-level members walked one by one, to find the runs of numeric ones (a time series point's measures).
+    let j = skipSpace(s, i + 1)
+    if (s.json[j] === CLOSE_OBJECT) end = j + 1
+    while (end === 0) {
+      let nameEnd = endOfName(s, j)
+      if (nameEnd < 0) {
+        copyable = false
+        nameEnd = -nameEnd
+      }
+      s.members++
+      const value = valueStart(s, nameEnd)
+      const valueEnd = skipValue(s, value)
+      if (isNumberStart(s.json[value]!)) {
+        if (runStart === 0) runStart = j
+        runEnd = valueEnd
+      } else if (runStart !== 0) {
+        storeRun(spans, base, ++runs, runStart, runEnd)
+        runStart = 0
+      }
+      const next = nextMember(s, valueEnd)
+      if (next < 0) end = -next - 1
+      else j = next
+    }
+    if (runStart !== 0) storeRun(spans, base, ++runs, runStart, runEnd)
+  }
+  spans[base + SLOT_START] = s.spaced ? 0 : i
+  spans[base + SLOT_END] = s.spaced ? 0 : end
+  spans[base + SLOT_MEMBERS] = s.members
+  // More than two runs, or a name written with escapes: the measures are serialised instead.
+  if (runs > 2 || !copyable) spans[base + SLOT_RUN1_END] = 0
+  return end
+}
+
+/** i at one record `{"seq":…,"data":…}`: measures its data into `spans`, returns the index after the record. */
 function scanRecord(s: Scan, i: number, spans: Uint32Array, index: number): number {
   if (s.json[i] !== OPEN_OBJECT) throw UNEXPECTED
   i = skipSpace(s, i + 1)
   if (s.json[i] === CLOSE_OBJECT) return i + 1
   for (;;) {
     const nameEnd = endOfName(s, i)
+    if (nameEnd < 0) throw UNEXPECTED
     const value = valueStart(s, nameEnd)
-    const end = skipValue(s, value)
-    // A repeated `data` member: JSON.parse keeps the last, and so does this.
+    let end: number
     if (isName(s, i, nameEnd, 'data')) {
-      spans[3 * index] = s.spaced ? 0 : value
-      spans[3 * index + 1] = s.spaced ? 0 : end
-      spans[3 * index + 2] = s.members
-    }
+      // A repeated `data` member: JSON.parse keeps the last, and so does this (each one rewrites the slots).
+      spans.fill(0, STRIDE * index, STRIDE * (index + 1))
+      end = scanData(s, value, spans, STRIDE * index)
+    } else end = skipValue(s, value)
     const next = nextMember(s, end)
     if (next < 0) return -next - 1
     i = next
   }
 }
 
-/** i at the `records` array: fills a fresh span table (a repeated `records` member: JSON.parse keeps the last). */
+/** i at the `records` array: a fresh span table (a repeated `records` member: JSON.parse keeps the last). */
 function scanRecords(s: Scan, i: number, recordCount: number): { end: number; spans: Uint32Array } | undefined {
-  const spans = new Uint32Array(recordCount * 3)
+  const spans = new Uint32Array(recordCount * STRIDE)
   if (s.json[i] !== OPEN_ARRAY) throw UNEXPECTED
   i = skipSpace(s, i + 1)
   if (s.json[i] === CLOSE_ARRAY) return recordCount === 0 ? { end: i + 1, spans } : undefined
@@ -172,6 +260,7 @@ export function findRecordText(json: Buffer, recordCount: number): RecordText | 
     if (json[i] === CLOSE_OBJECT) return undefined
     for (;;) {
       const nameEnd = endOfName(s, i)
+      if (nameEnd < 0) return undefined
       const value = valueStart(s, nameEnd)
       let end: number
       if (isName(s, i, nameEnd, 'records')) {
@@ -204,54 +293,33 @@ function memberCount(value: unknown): number {
 }
 
 /**
- * Record `index`'s data text when it can stand for `data`: no whitespace in it, and as many members as the
- * parsed value (JSON.parse folds a repeated name into one member, so equal counts mean none was repeated).
+ * Record `index`'s data text can stand for `data`: no whitespace in it, and as many members as the parsed value
+ * (JSON.parse folds a repeated name into one member, so equal counts mean none was repeated).
  */
-export function usableText(text: RecordText | undefined, index: number, data: unknown): boolean {
+export function usableText(text: RecordText | undefined, index: number, data: unknown): text is RecordText {
   if (!text) return false
-  const end = text.spans[3 * index + 1]!
-  return end !== 0 && text.spans[3 * index + 2] === memberCount(data)
+  const base = STRIDE * index
+  return text.spans[base + SLOT_END] !== 0 && text.spans[base + SLOT_MEMBERS] === memberCount(data)
 }
 
-const MINUS = 0x2d
-const isNumberStart = (c: number): boolean => c === MINUS || (c >= 0x30 && c <= 0x39)
+/** First byte of record `index`'s data (after `usableText` said yes). */
+export const dataStart = (text: RecordText, index: number): number => text.spans[STRIDE * index + SLOT_START]!
+/** The byte after record `index`'s data (after `usableText` said yes). */
+export const dataEnd = (text: RecordText, index: number): number => text.spans[STRIDE * index + SLOT_END]!
 
 /**
  * The numeric members of record `index`'s data object, as JSON object text copied from the envelope
- * (`{"windSpeedMps":8.1,…}`, in the order sent), or undefined when the text cannot stand for `data` (see
- * `usableText`) or is not an object. What the SQLite time series stores as a point's measures.
+ * (`{"windSpeedMps":8.1,…}`, in the order sent), or undefined when the text cannot stand for `data` or has more
+ * than two runs of numeric members: what the SQLite time series stores as a point's measures.
  */
 export function numericMembersText(text: RecordText | undefined, index: number, data: unknown): string | undefined {
   if (!usableText(text, index, data)) return undefined
-  const { json, spans } = text!
-  const start = spans[3 * index]!
-  if (json[start] !== OPEN_OBJECT) return undefined
-  const s: Scan = { json, n: spans[3 * index + 1]!, members: 0, spaced: false }
-  let out = ''
-  let runStart = -1
-  let runEnd = -1
-  let i = start + 1
-  if (json[i] === CLOSE_OBJECT) return '{}'
-  try {
-    for (;;) {
-      // A name with escapes could decode to a measure's name, which SQLite's JSON paths would not match.
-      const nameEnd = endOfName(s, i)
-      const value = nameEnd + 1 // no whitespace in usable text: the colon follows the name
-      const end = skipValue(s, value)
-      if (isNumberStart(json[value]!)) {
-        if (runStart < 0) runStart = i
-        runEnd = end
-      } else if (runStart >= 0) {
-        out += (out ? ',' : '') + json.toString('utf8', runStart, runEnd)
-        runStart = -1
-      }
-      if (json[end] === CLOSE_OBJECT) break
-      i = end + 1 // past the comma
-    }
-  } catch (err) {
-    if (err === UNEXPECTED) return undefined
-    throw err
-  }
-  if (runStart >= 0) out += (out ? ',' : '') + json.toString('utf8', runStart, runEnd)
-  return `{${out}}`
+  const { json, spans } = text
+  const base = STRIDE * index
+  if (json[spans[base + SLOT_START]!] !== OPEN_OBJECT) return undefined
+  const run1End = spans[base + SLOT_RUN1_END]!
+  if (run1End === 0) return spans[base + SLOT_RUN1_START] === 0 ? '{}' : undefined
+  const run1 = json.toString('utf8', spans[base + SLOT_RUN1_START], run1End)
+  const run2End = spans[base + SLOT_RUN2_END]!
+  return run2End === 0 ? `{${run1}}` : `{${run1},${json.toString('utf8', spans[base + SLOT_RUN2_START], run2End)}}`
 }

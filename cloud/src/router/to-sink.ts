@@ -10,7 +10,7 @@ import type { ArchiveRecord } from '../sinks/archive/archive-stream.js'
 import type { ArchiveLines } from '../sinks/archive/local-archive-stream.js'
 import type { DevicePositionUpdate } from '../sinks/position-tracker/position-tracker.js'
 import type { TimeSeriesPoint } from '../sinks/time-series/time-series-store.js'
-import { numericMembersText, type RecordText, usableText } from './record-text.js'
+import { dataEnd, dataStart, numericMembersText, type RecordText, usableText } from './record-text.js'
 
 // Pure mappings from validated envelope records to what each sink takes. The envelope was validated against the
 // stream's record schema, so the casts below only restate what the validator proved.
@@ -136,7 +136,7 @@ export function toArchiveLines(
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!
     let dataBytes: number
-    if (usableText(text, offset + i, r.data)) dataBytes = text!.spans[3 * (offset + i) + 1]! - text!.spans[3 * (offset + i)]!
+    if (usableText(text, offset + i, r.data)) dataBytes = dataEnd(text, offset + i) - dataStart(text, offset + i)
     else {
       serialised ??= new Array<Buffer | undefined>(records.length)
       const b = Buffer.from(JSON.stringify(r.data))
@@ -160,7 +160,7 @@ export function toArchiveLines(
     pos += mid.length
     const own = serialised?.[i]
     if (own) pos += own.copy(body, pos)
-    else pos += text!.json.copy(body, pos, text!.spans[3 * (offset + i)]!, text!.spans[3 * (offset + i) + 1]!)
+    else pos += text!.json.copy(body, pos, dataStart(text!, offset + i), dataEnd(text!, offset + i))
     body[pos++] = 0x7d // }
     body[pos++] = 0x0a // \n
   }
