@@ -2,7 +2,7 @@ import { startMosquitto } from '../../test/support/mosquitto.js'
 import { freePort } from '../../test/support/ports.js'
 import { createAgent } from '../src/index.js'
 import { type PhaseResult, rssSampler, tempDir } from './phases.js'
-import { recordsOf } from './records.js'
+import { recordRing } from './records.js'
 
 const mb = (bytes: number) => bytes / 2 ** 20
 
@@ -21,7 +21,7 @@ async function settle(): Promise<void> {
 export async function bufferedThenDrain(n: number): Promise<PhaseResult> {
   const tmp = tempDir()
   const port = await freePort()
-  const { stream, make } = recordsOf('200B')
+  const { stream, record } = recordRing('200B')
   const agent = createAgent({
     deviceId: 'bench-drain',
     kind: 'turbine',
@@ -40,7 +40,7 @@ export async function bufferedThenDrain(n: number): Promise<PhaseResult> {
   const start = performance.now()
   const batch = 5000
   for (let i = 0; i < n; i += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, n - i) }, (_, k) => agent.accept(stream, make(i + k))))
+    await Promise.all(Array.from({ length: Math.min(batch, n - i) }, (_, k) => agent.accept(stream, record(i + k))))
     // Let timers (the RSS sampler) run between batches.
     await new Promise((r) => setImmediate(r))
   }

@@ -2,7 +2,7 @@ import mqtt from 'mqtt'
 import { startMosquitto } from '../../test/support/mosquitto.js'
 import { freePort } from '../../test/support/ports.js'
 import { cpuSeconds, type PhaseResult } from './phases.js'
-import { type RecordSize, recordsOf } from './records.js'
+import { type RecordSize, recordRing } from './records.js'
 
 /**
  * The peer a Node.js user would otherwise pick: MQTT.js publishing each record as its own QoS 1 message with its
@@ -10,7 +10,7 @@ import { type RecordSize, recordsOf } from './records.js'
  * and broker as the agent, at most 1,000 unacknowledged at a time.
  */
 export async function peerMqttJs(url: string, n: number, protocolVersion: 4 | 5, size: RecordSize): Promise<PhaseResult> {
-  const { stream, make } = recordsOf(size)
+  const { stream, record } = recordRing(size)
   const client = await mqtt.connectAsync(url, { protocolVersion, clientId: 'bench-peer', clean: true })
   const topic = `dt/edgetwin/turbine/bench-peer/${stream}`
   let bytes = 0
@@ -21,7 +21,7 @@ export async function peerMqttJs(url: string, n: number, protocolVersion: 4 | 5,
     let done = 0
     const pump = () => {
       while (next < n && next - done < 1000) {
-        const payload = JSON.stringify(make(next++))
+        const payload = JSON.stringify(record(next++))
         bytes += payload.length
         client.publish(topic, payload, { qos: 1 }, (err) => {
           if (err) return reject(err)

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import mqtt from 'mqtt'
 import { createAgent } from '../src/index.js'
 import { ENVELOPE_OVERHEAD_BYTES, encodeBatch, PER_RECORD_OVERHEAD_BYTES } from '../src/publish/envelope-batch.js'
-import { type RecordSize, recordsOf } from './records.js'
+import { type RecordSize, recordRing, recordsOf } from './records.js'
 
 export interface PhaseResult {
   readonly [key: string]: number
@@ -180,7 +180,7 @@ export async function agentEndToEnd(
   transport: 'mqttjs' | 'aws-iot-sdk' = 'mqttjs',
 ): Promise<PhaseResult> {
   const tmp = tempDir()
-  const { stream, make } = recordsOf(size)
+  const { stream, record } = recordRing(size)
   // writeCache off as in the agent: with it, this instrument's MQTT.js would build its 65,536 packet-id Buffers
   // (6 MB of heap) in the measured process (mqtt-packet's cache is per process, made by the first client to write).
   const sub = await mqtt.connectAsync(url, { protocolVersion, clientId: 'bench-sub', clean: true, writeCache: false })
@@ -212,7 +212,7 @@ export async function agentEndToEnd(
     let done = 0
     const feed = () => {
       while (next < n && next - done < 4000) {
-        agent.accept(stream, make(next++)).then(() => {
+        agent.accept(stream, record(next++)).then(() => {
           done++
           if (done === n) resolve()
           else if (next - done < 2000) feed()
