@@ -9,7 +9,9 @@ export function openCloudDatabase(path: string): Database.Database {
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('busy_timeout = 5000')
-  // 64 MiB page cache: the router appends to many devices' key ranges at once, which the 2 MiB default thrashes.
-  db.pragma('cache_size = -65536')
+  // 8 MiB page cache (~2,000 pages): room for the page each device's key range is appended to, for about a thousand
+  // devices per file. Not more: at every commit SQLite walks the cache's page hash (pcache1TruncateUnsafe), which at
+  // 64 MiB cost 3-5 % of the router's CPU in `perf` (bench:router, issue #17).
+  db.pragma('cache_size = -8192')
   return db
 }
