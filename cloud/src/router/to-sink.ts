@@ -40,13 +40,48 @@ export const TURBINE_MEASURES = [
 
 export const AGGREGATE_MEASURES = ['count', 'mean', 'min', 'max', 'p95'] as const satisfies ReadonlyArray<keyof GatewayAggregate>
 
-function pick<T extends object>(value: T, keys: readonly (keyof T)[]): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const k of keys) {
-    const v = value[k]
-    if (typeof v === 'number') out[k as string] = v
+// Written out field by field rather than looped over the lists above: property access by a variable key is
+// megamorphic in V8, and this runs once per record.
+function turbineMeasures(s: TurbineSample): Record<string, number> {
+  const m: Record<string, number> = {
+    windSpeedMps: s.windSpeedMps,
+    rotorSpeedRpm: s.rotorSpeedRpm,
+    generatorSpeedRpm: s.generatorSpeedRpm,
+    generatorPowerKw: s.generatorPowerKw,
+    generatorTorqueKnm: s.generatorTorqueKnm,
+    bladePitchDeg: s.bladePitchDeg,
   }
-  return out
+  if (s.rotorThrustKn !== undefined) m['rotorThrustKn'] = s.rotorThrustKn
+  if (s.controllerVersion !== undefined) m['controllerVersion'] = s.controllerVersion
+  return m
+}
+
+function aggregateMeasures(a: GatewayAggregate): Record<string, number> {
+  const m: Record<string, number> = { count: a.count }
+  if (a.mean !== undefined) m['mean'] = a.mean
+  if (a.min !== undefined) m['min'] = a.min
+  if (a.max !== undefined) m['max'] = a.max
+  if (a.p95 !== undefined) m['p95'] = a.p95
+  return m
+}
+
+const digit = (s: string, i: number): number => s.charCodeAt(i) - 0x30
+const two = (s: string, i: number): number => digit(s, i) * 10 + digit(s, i + 1)
+
+/**
+ * Milliseconds of a validated IsoTimestamp (`YYYY-MM-DDThh:mm:ss[.f{1,9}]Z`, shared-schemas), read digit by digit:
+ * what `Date.parse` returns for it (fractions past the millisecond truncated), at a fraction of its cost.
+ */
+export function isoTimestampMs(s: string): number {
+  let ms = 0
+  if (s.length > 20) {
+    // `.f` to `.fffffffff`: the first three digits are the milliseconds.
+    for (let i = 20, scale = 100; i < 23 && i < s.length - 1; i++, scale /= 10) ms += digit(s, i) * scale
+  }
+  const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + two(s, 2)
+  // Date.UTC reads years 0-99 as 1900-1999.
+  if (year < 100) return Date.parse(s)
+  return Date.UTC(year, two(s, 5) - 1, two(s, 8), two(s, 11), two(s, 14), two(s, 17), ms)
 }
 
 const NO_DIMENSIONS: Readonly<Record<string, string>> = Object.freeze({})
@@ -63,10 +98,10 @@ export function toTimeSeriesPoints(envelope: BatchEnvelope, records: readonly En
       return {
         deviceId: envelope.deviceId,
         measurement: 'turbine',
-        timeMs: Date.parse(s.time),
+        timeMs: isoTimestampMs(s.time),
         seq: r.seq,
         dimensions: NO_DIMENSIONS,
-        measures: pick(s, TURBINE_MEASURES),
+        measures: turbineMeasures(s),
         measuresJson: numericMembersText(text, offset + i, s),
         alarms: s.alarms,
       }
@@ -78,10 +113,10 @@ export function toTimeSeriesPoints(envelope: BatchEnvelope, records: readonly En
       return {
         deviceId: envelope.deviceId,
         measurement: 'aggregate',
-        timeMs: Date.parse(a.windowStart),
+        timeMs: isoTimestampMs(a.windowStart),
         seq: r.seq,
         dimensions: { sourceId: a.sourceId, metric: a.metric },
-        measures: pick(a, AGGREGATE_MEASURES),
+        measures: aggregateMeasures(a),
         measuresJson: numericMembersText(text, offset + i, a),
         alarms: a.alarms ?? [],
       }
