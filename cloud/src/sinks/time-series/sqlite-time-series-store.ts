@@ -46,12 +46,18 @@ const dimsMatch = (row: PointRow, dims: Readonly<Record<string, string>> | undef
 
 /** The local time series store: one SQLite table, measures as JSON, alarms as a JSON array (NULL when none). */
 export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
-  // One clustered B-tree keyed for the range scans (WITHOUT ROWID: no second index to maintain). The key includes
-  // the seq, so a point written twice (a crash between the write and the high-water mark) is stored once.
+  // Rows appended in arrival order (a rowid table: each write fills new pages at the end), found through a unique
+  // index keyed for the range scans. The key includes the seq, so a point written twice (a crash between the write
+  // and the high-water mark) is stored once. Measured against one WITHOUT ROWID B-tree on that key, where every
+  // device's rows are inserted mid-tree and split pages there: 15 % less CPU per point (issue #17). Files made
+  // with that layout keep it; its primary key is the same unique key.
   db.exec(`CREATE TABLE IF NOT EXISTS ts_points (
     device_id TEXT NOT NULL, measurement TEXT NOT NULL, time_ms INTEGER NOT NULL, seq INTEGER NOT NULL,
-    dimensions TEXT, measures TEXT NOT NULL, alarms TEXT,
-    PRIMARY KEY (device_id, measurement, time_ms, seq)) WITHOUT ROWID`)
+    dimensions TEXT, measures TEXT NOT NULL, alarms TEXT)`)
+  const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ts_points'").pluck().get() as string
+  if (!/WITHOUT ROWID/i.test(table)) {
+    db.exec('CREATE UNIQUE INDEX IF NOT EXISTS ts_points_key ON ts_points (device_id, measurement, time_ms, seq)')
+  }
   // Multi-row INSERTs (up to 100 rows per statement) cross into SQLite once per chunk instead of once per row.
   const COLUMNS = 7
   const insertStmts = new Map<number, ReturnType<Database['prepare']>>()
