@@ -98,9 +98,10 @@ export class SqliteOutbox {
   }
 
   /**
-   * Deletes the acknowledged ranges, then inserts the records, in ONE transaction (group commit: one fsync for
-   * all of them). Sequence numbers are assigned here, at commit, and persisted in the same transaction so they
-   * are never reused, also across restarts. On SQLITE_FULL/IOERR everything is rolled back and thrown.
+   * Deletes the acknowledged ranges, then inserts the records, in ONE transaction (group commit: one WAL sync for
+   * all of them, awaited through the result's `durable` under FULL). Sequence numbers are assigned here, at
+   * commit, and persisted in the same transaction so they are never reused, also across restarts. On
+   * SQLITE_FULL/IOERR everything is rolled back and thrown.
    */
   commit(inserts: readonly InsertRequest[], deletes: readonly SeqRange[]): CommitResult {
     this.assertOpen()
