@@ -10,6 +10,8 @@ export interface RecordText {
   readonly json: Buffer
   /** Per record, STRIDE slots: see the SLOT_ constants. */
   readonly spans: Uint32Array
+  /** Per record, `usableText`'s answer once given: 0 not yet, 1 usable, 2 not (two sinks ask about each record). */
+  readonly verdicts: Uint8Array
 }
 
 // Per record: the data's start and end byte (both 0 when the text holds whitespace, which could be a newline inside
@@ -277,7 +279,7 @@ export function findRecordText(json: Buffer, recordCount: number): RecordText | 
     if (err === UNEXPECTED) return undefined
     throw err
   }
-  return spans ? { json, spans } : undefined
+  return spans ? { json, spans, verdicts: new Uint8Array(recordCount) } : undefined
 }
 
 /** Object members in a parsed JSON value, at every depth. */
@@ -298,8 +300,12 @@ function memberCount(value: unknown): number {
  */
 export function usableText(text: RecordText | undefined, index: number, data: unknown): text is RecordText {
   if (!text) return false
+  const known = text.verdicts[index]
+  if (known !== 0) return known === 1
   const base = STRIDE * index
-  return text.spans[base + SLOT_END] !== 0 && text.spans[base + SLOT_MEMBERS] === memberCount(data)
+  const usable = text.spans[base + SLOT_END] !== 0 && text.spans[base + SLOT_MEMBERS] === memberCount(data)
+  text.verdicts[index] = usable ? 1 : 2
+  return usable
 }
 
 /** First byte of record `index`'s data (after `usableText` said yes). */
