@@ -21,8 +21,14 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
 }
 
-/** V8 limits as the systemd unit sets them (NODE_OPTIONS): a small young generation, a capped old one. */
-const DEVICE_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=96']
+/**
+ * V8 limits as the systemd unit sets them (NODE_OPTIONS): a small young generation, a capped old one.
+ * EDGETWIN_BENCH_DEVICE_FLAGS (space-separated) measures other flags before the unit is changed to them.
+ */
+const DEVICE_NODE_FLAGS = process.env.EDGETWIN_BENCH_DEVICE_FLAGS?.split(' ').filter(Boolean) ?? [
+  '--max-semi-space-size=2',
+  '--max-old-space-size=96',
+]
 /** The unit's environment for glibc (see examples/edgetwin-agent.service): two malloc arenas, not one per thread. */
 const DEVICE_ENV = { MALLOC_ARENA_MAX: '2' }
 
