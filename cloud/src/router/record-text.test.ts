@@ -104,7 +104,12 @@ describe('record text', () => {
     expect(numericMembersText(findRecordText(Buffer.from(json), 1), 0, data)).toBe('{"a":1.5,"b":-2e-7,"c":3}')
     // A third run is left to serialisation; no numeric member at all is an empty object.
     const three = { a: 1, s: 'x', b: 2, t: 'y', c: 3 }
-    const json3 = JSON.stringify({ records: [{ seq: 1, data: three }, { seq: 2, data: { s: 'x' } }] })
+    const json3 = JSON.stringify({
+      records: [
+        { seq: 1, data: three },
+        { seq: 2, data: { s: 'x' } },
+      ],
+    })
     expect(numericMembersText(findRecordText(Buffer.from(json3), 2), 0, three)).toBeUndefined()
     expect(numericMembersText(findRecordText(Buffer.from(json3), 2), 1, { s: 'x' })).toBe('{}')
   })
