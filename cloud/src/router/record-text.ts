@@ -52,6 +52,9 @@ CLASS[CLOSE_OBJECT] = IS_CLOSE
 CLASS[CLOSE_ARRAY] = IS_CLOSE
 CLASS[COLON] = IS_COLON
 for (const c of [0x20, 0x0a, 0x0d, 0x09]) CLASS[c] = IS_SPACE
+/** Bytes that end a number or a literal. */
+const ENDS_LITERAL = new Uint8Array(256)
+for (const c of [COMMA, CLOSE_OBJECT, CLOSE_ARRAY, 0x20, 0x0a, 0x0d, 0x09]) ENDS_LITERAL[c] = 1
 
 const isNumberStart = (c: number): boolean => c === MINUS || (c >= 0x30 && c <= 0x39)
 
@@ -130,11 +133,7 @@ function skipValue(s: Scan, i: number): number {
     throw UNEXPECTED
   }
   let j = i
-  while (j < n) {
-    const d = json[j]!
-    if (d === COMMA || d === CLOSE_OBJECT || d === CLOSE_ARRAY || CLASS[d] === IS_SPACE) break
-    j++
-  }
+  while (j < n && ENDS_LITERAL[json[j]!] === 0) j++
   return j
 }
 
