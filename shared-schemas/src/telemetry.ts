@@ -100,6 +100,14 @@ export const HealthReport = Type.Object(
         evicted: Count,
         rejected: Count,
         quarantined: Count,
+        /**
+         * `quarantined` by why (older agents omit them): the broker refused them (PUBACK >= 0x80, or, under
+         * MQTT 3.1.1, a close right after them that cannot be told from a size limit), too large for the broker,
+         * damaged on disk (read back unparseable or invalid).
+         */
+        quarantinedRefused: Type.Optional(Count),
+        quarantinedTooLarge: Type.Optional(Count),
+        quarantinedDamaged: Type.Optional(Count),
         filtered: Count,
         reconnects: Count,
       },

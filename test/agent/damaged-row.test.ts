@@ -58,6 +58,7 @@ describe('a damaged stored row', () => {
       expect([...collector.distinct('metrics')].sort((a, b) => a - b)).toEqual(good)
       const h = agent.health()
       expect(h.counters.quarantined).toBe(seen.damaged.length)
+      expect(h.counters.quarantinedDamaged).toBe(seen.damaged.length)
       expect(h.queueDepth).toBe(0)
       expect(h.lastError?.code).toBe('AGENT_ROW_DAMAGED')
     } finally {

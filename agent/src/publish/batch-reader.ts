@@ -1,7 +1,7 @@
 import type { StreamName } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import { AgentError } from '../errors.js'
-import type { HealthCounters } from '../health/counters.js'
+import { countQuarantined, type HealthCounters } from '../health/counters.js'
 import type { OutboxRow, SqliteOutbox } from '../outbox/outbox.js'
 import { ENVELOPE_OVERHEAD_BYTES, PER_RECORD_OVERHEAD_BYTES } from './envelope-batch.js'
 import { damagedRowReason } from './row-check.js'
@@ -54,7 +54,7 @@ export class BatchReader {
           continue
         }
         intact ??= rows.slice(0, i)
-        this.o.counters.quarantined += this.o.outbox.quarantineDamaged(stream, row.seq, reason)
+        countQuarantined(this.o.counters, 'damaged', this.o.outbox.quarantineDamaged(stream, row.seq, reason))
         this.o.onError(new AgentError('AGENT_ROW_DAMAGED', `${stream} seq ${row.seq} quarantined: ${reason}`))
         this.o.logger.error({ stream, seq: row.seq, reason }, 'damaged outbox row quarantined')
       }

@@ -1,7 +1,7 @@
 import { type DeviceKind, type PublishConfig, STREAMS, type Static, type StreamName, telemetryTopic } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
 import { AgentError, isAgentError } from '../errors.js'
-import type { HealthCounters } from '../health/counters.js'
+import { countQuarantined, type HealthCounters, type QuarantineKind } from '../health/counters.js'
 import type { GroupCommitter } from '../outbox/group-commit.js'
 import type { SqliteOutbox } from '../outbox/outbox.js'
 import type { AgentTransport } from '../transport/transport.js'
@@ -37,6 +37,9 @@ const MAX_BATCHES_ENCODING = 8
 
 /** MQTT 5 reason codes of 0x80 and above are failures (MQTT 5.0 section 2.4). */
 const FIRST_FAILURE_REASON_CODE = 0x80
+/** "Packet too large": MQTT 5 lists it for CONNACK and DISCONNECT; Mosquitto answers a PUBLISH with it (MQTT.js then
+ * fails the connection, see DropSuspects); a transport that passes it through lands in the refusal path. */
+const PACKET_TOO_LARGE = 0x95
 
 /**
  * Moves records from the outbox to the broker: batches per stream, an in-flight window of unacknowledged QoS 1
@@ -254,7 +257,7 @@ export class Publisher {
       setTimeout(() => this.send(batch, payload), 100 * 2 ** batch.refusals)
       return
     }
-    this.quarantine(batch, err.reasonCode ?? null, err.message)
+    this.quarantine(batch, err.reasonCode === PACKET_TOO_LARGE ? 'too-large' : 'refused', err.reasonCode ?? null, err.message)
     // A broker that also closed the connection over each refusal (Mosquitto 2) would keep dropping it for every
     // later batch of the stream: hold the stream back before trying it again.
     if (this.refusalDrops.delete(batch.stream)) {
@@ -264,10 +267,10 @@ export class Publisher {
     this.settle(batch)
   }
 
-  private quarantine(batch: InflightBatch, reasonCode: number | null, reason: string): void {
+  private quarantine(batch: InflightBatch, kind: QuarantineKind, reasonCode: number | null, reason: string): void {
     try {
       const moved = this.o.outbox.quarantine({ ...batch, reasonCode, reason })
-      this.o.counters.quarantined += moved
+      countQuarantined(this.o.counters, kind, moved)
       this.o.logger.error(
         { stream: batch.stream, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, reasonCode, reason, moved },
         'batch quarantined',
@@ -291,7 +294,7 @@ export class Publisher {
     }
     const reason = `record too large for the broker: ${why}`
     this.o.onError(new AgentError('AGENT_MESSAGE_TOO_LARGE', `${batch.stream} seq ${batch.firstSeq}: ${reason}`))
-    this.quarantine(batch, null, reason)
+    this.quarantine(batch, 'too-large', null, reason)
     this.settle(batch)
   }
 
@@ -360,7 +363,7 @@ export class Publisher {
         : `the broker closed the connection right after each of ${verdict.drops} attempts to publish this record: ${protocol5 ? 'too large for the broker' : 'refused (ACL or policy), or too large for the broker'}`
       const code = protocol5 && !verdict.hold ? 'AGENT_MESSAGE_TOO_LARGE' : 'AGENT_PUBLISH_REFUSED'
       this.o.onError(new AgentError(code, `${oldest.stream} seqs ${oldest.firstSeq}-${oldest.lastSeq}: ${reason}`))
-      this.quarantine(oldest, null, reason)
+      this.quarantine(oldest, code === 'AGENT_MESSAGE_TOO_LARGE' ? 'too-large' : 'refused', null, reason)
       if (verdict.hold) {
         const holdMs = this.suspects.hold(oldest.stream, now)
         this.o.logger.error({ ...log, holdMs }, 'stream refused by the broker; held back before it is tried again')
