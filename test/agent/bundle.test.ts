@@ -7,9 +7,10 @@ import { BUNDLE_OUTFILE, bundleAgent } from '../../agent/bundle/bundle.js'
 import { repoRoot } from '../support/cli.js'
 import { agentConfig, Collector, mosquittoSuite, sample, tempDir } from './support.js'
 
-/** The V8 flags and glibc setting of agent/examples/edgetwin-agent.service, which runs this file. */
-const UNIT_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=96']
-const UNIT_ENV = { MALLOC_ARENA_MAX: '2' }
+/** agent/examples/edgetwin-agent.service, which runs the bundle: its V8 flags and glibc setting are the test's. */
+const UNIT = readFileSync(join(repoRoot, 'agent', 'examples', 'edgetwin-agent.service'), 'utf8')
+const UNIT_NODE_FLAGS = /^Environment=NODE_OPTIONS="([^"]*)"$/m.exec(UNIT)?.[1]?.split(' ') ?? []
+const UNIT_ENV = { MALLOC_ARENA_MAX: /^Environment=MALLOC_ARENA_MAX=(\d+)$/m.exec(UNIT)?.[1] ?? '' }
 const IMPORT_RECORDER = join(repoRoot, 'test', 'support', 'import-recorder.mjs')
 
 interface Run {
@@ -60,6 +61,15 @@ describe('the single-file agent (agent/dist/edgetwin-agent.mjs)', () => {
     // CI builds it (`npm run build` runs bundle:agent); a missing bundle there is a build defect, not a skip.
     if (process.env.CI === 'true') throw new Error(`${BUNDLE_OUTFILE} is missing: npm run build (or npm run bundle:agent) must build it`)
     await bundleAgent()
+  })
+
+  it('is what the systemd unit starts, with its V8 flags and MALLOC_ARENA_MAX', () => {
+    expect(UNIT).toMatch(
+      /^ExecStart=\/usr\/bin\/node \/opt\/edgetwin\/agent\/edgetwin-agent\.mjs agent run --config \/etc\/edgetwin\/agent\.json$/m,
+    )
+    // Parsed, so the runs below use the unit's limits whatever they become.
+    expect(UNIT_NODE_FLAGS).toContainEqual(expect.stringMatching(/^--max-old-space-size=\d+$/))
+    expect(UNIT_ENV.MALLOC_ARENA_MAX).toMatch(/^\d+$/)
   })
 
   it('runs `agent run` under the unit flags, delivers a record through Mosquitto, loads only better-sqlite3 from node_modules, exits 0 on SIGTERM', async () => {
