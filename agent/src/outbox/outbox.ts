@@ -203,11 +203,15 @@ export class SqliteOutbox {
   }
 
   private deleteRangeRaw(stream: StreamName, firstSeq: number, lastSeq: number): number {
-    const rows = this.stmt.deleteRange.all(rowId(stream, firstSeq), rowId(stream, lastSeq)) as number[]
+    const lo = rowId(stream, firstSeq)
+    const hi = rowId(stream, lastSeq)
+    const [count, bytes] = this.stmt.rangeTotals.get(lo, hi) as [number, number]
+    if (count === 0) return 0
+    this.stmt.deleteRange.run(lo, hi)
     const st = this.stats.get(stream)!
-    for (const bytes of rows) st.bytes -= bytes
-    st.count -= rows.length
-    return rows.length
+    st.bytes -= bytes
+    st.count -= count
+    return count
   }
 
   /** Deletes rows older than `maxAgeMs` (oldest first, per stream); returns how many. */

