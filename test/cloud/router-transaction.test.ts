@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
+import { crc32, gunzipSync } from 'node:zlib'
 import {
   CloudError,
   createLocalIngest,
@@ -45,7 +45,7 @@ describe('router: archive lines copied from the envelope text', () => {
     return ingest
   }
 
-  it('writes each line exactly as JSON.stringify of the archive record, in gzip objects of one or many members', async () => {
+  it('writes each line exactly as JSON.stringify of the archive record, in objects of one gzip member', async () => {
     const ingest = await start()
     // 60 records make one spool row over the compression threshold (a gzip member), 1 record one below it.
     const big = envelope(
@@ -64,6 +64,14 @@ describe('router: archive lines copied from the envelope text', () => {
       JSON.stringify({ DeviceId: 'wt-1', Kind: 'turbine', Stream: 'metrics', Seq: r.seq, ReceivedTime: NOW.toISOString(), Data: r.data }),
     )
     expect(archivedLines(ingest)).toEqual(expected)
+    // One member: the trailer's CRC-32 and length cover the whole object (a reader that stops after the first
+    // member of a gzip file reads everything).
+    for (const o of readArchiveObjects(ingest.archiveRoot)) {
+      const object = readFileSync(join(ingest.archiveRoot, o.key))
+      const data = gunzipSync(object)
+      expect(object.readUInt32LE(object.length - 8)).toBe(crc32(data))
+      expect(object.readUInt32LE(object.length - 4)).toBe(data.length)
+    }
   })
 
   it('serialises a record whose text holds whitespace or a repeated member, so no line breaks and no name is doubled', async () => {

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { gzipSync } from 'node:zlib'
 import type { Database } from 'better-sqlite3'
 import type { Logger } from 'pino'
 import { CloudError } from '../../errors.js'
 import { openCloudDatabase } from '../../runtime/sqlite.js'
 import { NOTHING_REJECTED, type SinkWriteResult } from '../sink-result.js'
 import { type ArchiveRecord, type ArchiveStream, FIREHOSE_MAX_RECORD_BYTES } from './archive-stream.js'
+import { gzipObject, toSegment } from './gzip-segments.js'
 import { archiveObjectKey } from './partition-path.js'
 
 export interface LocalArchiveOptions {
@@ -71,34 +71,8 @@ function deterministicUuid(...parts: readonly (string | number)[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 
-/** Spool rows at least this large are stored gzip-compressed: fewer pages through the WAL, nothing to do at delivery. */
+/** Spool rows at least this large are stored compressed: fewer pages through the WAL, nothing to do at delivery. */
 const COMPRESS_IN_SPOOL_BYTES = 4096
-// Level 1: the archive is written once and read rarely; it is 3-4x cheaper than the default 6 for ~20% more bytes.
-const GZIP_LEVEL = 1
-
-const isGzipMember = (b: Buffer): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b
-
-/**
- * One object from a partition's spool rows, in order: rows spooled compressed are gzip members already; runs of the
- * others are compressed together. A file of several gzip members is one gzip stream to every reader (RFC 1952
- * section 2.2: "a gzip file consists of a series of members"), zcat, Node's zlib and Athena's readers alike.
- */
-function gzipObject(rows: readonly { body: Buffer }[]): Buffer {
-  const parts: Buffer[] = []
-  let plain: Buffer[] = []
-  const flushPlain = (): void => {
-    if (plain.length > 0) parts.push(gzipSync(Buffer.concat(plain), { level: GZIP_LEVEL }))
-    plain = []
-  }
-  for (const r of rows) {
-    if (isGzipMember(r.body)) {
-      flushPlain()
-      parts.push(r.body)
-    } else plain.push(r.body)
-  }
-  flushPlain()
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
-}
 
 /**
  * Firehose semantics on a local folder. Records are committed to a SQLite spool before `put` resolves (so a record
@@ -146,7 +120,7 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): LocalArc
     const target = join(options.root, objectKey)
     mkdirSync(dirname(target), { recursive: true })
     // Write then rename, so a reader never sees half an object (S3 PUT is atomic too).
-    writeFileSync(`${target}.tmp`, gzipObject(rows))
+    writeFileSync(`${target}.tmp`, gzipObject(rows.map((r) => r.body)))
     renameSync(`${target}.tmp`, target)
     deleteUpTo.run(prefix, key, rows[rows.length - 1]!.id)
     log.debug({ partition: key, key: objectKey, records: rows.length }, 'archive object delivered')
@@ -196,7 +170,7 @@ export function createLocalArchiveStream(options: LocalArchiveOptions): LocalArc
     if (closed) throw new CloudError('CLOUD_CLOSED', 'archive stream is closed')
     if (lines.longestLineBytes > FIREHOSE_MAX_RECORD_BYTES) throw tooLarge(lines.longestLineBytes)
     if (lines.count === 0) return { written: 0, rejected: NOTHING_REJECTED }
-    const body = lines.body.length >= COMPRESS_IN_SPOOL_BYTES ? gzipSync(lines.body, { level: GZIP_LEVEL }) : lines.body
+    const body = lines.body.length >= COMPRESS_IN_SPOOL_BYTES ? toSegment(lines.body) : lines.body
     spool(lines.partitionKey, body, lines.body.length, now().getTime())
     return { written: lines.count, rejected: NOTHING_REJECTED }
   }
