@@ -81,6 +81,8 @@ let samples = 0
 let kept = 0
 let filtered = 0
 let failures = 0
+/** accept() → resolved, for stored positions: the group commit's linger plus the WAL sync it waits for. */
+const acceptMs: number[] = []
 const timers: NodeJS.Timeout[] = []
 const profDir = process.env.EDGETWIN_BENCH_CPU_PROF
 const profiler = profDir ? new Session() : undefined
@@ -100,6 +102,7 @@ vehicleAgents.forEach((agent, i) => {
   const firstAtMs = (i / vehicles) * intervalMs
   const sample = () => {
     samples++
+    const at = performance.now()
     const p = positionAt(plan, plan.startMs + 2 * 3600_000 + (performance.now() - t0))
     agent
       .accept('position', {
@@ -110,7 +113,13 @@ vehicleAgents.forEach((agent, i) => {
         headingDeg: Math.round(p.headingDeg * 10) / 10,
       })
       .then(
-        (r) => (r.seq === null ? filtered++ : kept++),
+        (r) => {
+          if (r.seq === null) filtered++
+          else {
+            kept++
+            acceptMs.push(performance.now() - at)
+          }
+        },
         () => failures++,
       )
   }
@@ -172,6 +181,9 @@ line('agents started in', `${setupS.toFixed(1)} s`)
 line('vehicle positions: due / sampled', `${due} / ${samples} (${((samples / due) * 100).toFixed(1)} %)`)
 line('  accepted: stored / filtered (30 m)', `${kept} / ${filtered}; failures ${failures}`)
 line('  delivered (PUBACKed)', `${vehicleAcked} of ${kept} stored`)
+acceptMs.sort((a, b) => a - b)
+const pct = (q: number) => (acceptMs[Math.min(acceptMs.length - 1, Math.floor(q * acceptMs.length))] ?? Number.NaN).toFixed(1)
+line('  accept → durable (stored) p50 / p99', `${pct(0.5)} / ${pct(0.99)} ms (group commit linger + WAL sync)`)
 line(
   'turbine samples: due / accepted',
   `${turbineDue} / ${farmStats.samplesAccepted} (${((farmStats.samplesAccepted / turbineDue) * 100).toFixed(1)} %)`,
