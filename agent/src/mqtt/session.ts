@@ -154,7 +154,8 @@ export class MqttConnection implements MqttSession {
 
   private reportError(err: Error): void {
     const e = new AgentError('AGENT_MQTT_ERROR', `mqtt: ${err.message}`, { cause: err })
-    this.options.logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'mqtt error')
+    // Not under `err`: pino's error serializer would print a plain object as type "Object" with an empty stack.
+    this.options.logger.warn({ code: (err as { code?: unknown }).code, reason: err.message }, 'mqtt error')
     this.options.onError?.(e)
   }
 

@@ -245,7 +245,7 @@ export class AwsIotSdkTransport implements AgentTransport {
 
   private reportError(err: Error): void {
     const e = new AgentError('AGENT_MQTT_ERROR', `mqtt: ${err.message}`, { cause: err })
-    this.options.logger.warn({ err: { message: err.message, code: (err as { error_name?: unknown }).error_name } }, 'mqtt error')
+    this.options.logger.warn({ code: (err as { error_name?: unknown }).error_name, reason: err.message }, 'mqtt error')
     this.options.onError?.(e)
   }
 
