@@ -122,8 +122,10 @@ describe('InfluxDB adapter with basicAuth, against influxd with authentication o
   let influx: InfluxHandle
   beforeAll(async () => {
     influx = await startInfluxd({ authEnabled: true })
-    await influxql(influx, `CREATE USER "${USER}" WITH PASSWORD '${PASSWORD}' WITH ALL PRIVILEGES`)
-    await influxql(influx, 'CREATE DATABASE turbine_metrics', basic)
+    expect(await (await influxql(influx, `CREATE USER "${USER}" WITH PASSWORD '${PASSWORD}' WITH ALL PRIVILEGES`)).text()).toBe(
+      '{"results":[{"statement_id":0}]}\n',
+    )
+    expect(await (await influxql(influx, 'CREATE DATABASE turbine_metrics', basic)).text()).toBe('{"results":[{"statement_id":0}]}\n')
   }, 60_000)
   afterAll(async () => influx?.stop())
 

@@ -24,6 +24,16 @@ export async function startInfluxd(options: { authEnabled?: boolean } = {}): Pro
   if (!commandExists('influxd')) {
     throw new Error("influxd is not installed: apt-get install influxdb (Debian's InfluxDB 1.x; .ci/run does)")
   }
+  // A port free a moment ago can be taken by another test's server before influxd binds it; influxd then exits and
+  // the port answers for someone else. Only a listener whose command line names our config file is ours.
+  for (let attempt = 1; ; attempt++) {
+    const started = await spawnInfluxd(options)
+    if (started) return started
+    if (attempt === 3) throw new Error('influxd did not start on its own ports in 3 attempts (each time another server answered)')
+  }
+}
+
+async function spawnInfluxd(options: { authEnabled?: boolean }): Promise<InfluxHandle | undefined> {
   const tmp = tempDir('edgetwin-influx-')
   const [httpPort, rpcPort] = [await freePort(), await freePort()]
   const conf = join(tmp.dir, 'influxdb.conf')
@@ -62,6 +72,13 @@ bind-address = "127.0.0.1:${rpcPort}"
     child.kill('SIGKILL')
     tmp.remove()
     throw new Error(`influxd did not start: ${stderr}`, { cause: err })
+  }
+  // /debug/vars is open even with authentication on; its cmdline names the config file of the process answering.
+  const vars = (await (await fetch(`${url}/debug/vars`)).json().catch(() => ({}))) as { cmdline?: string[] }
+  if (child.exitCode !== null || !vars.cmdline?.includes(conf)) {
+    child.kill('SIGKILL')
+    tmp.remove()
+    return undefined
   }
   const ping = await fetch(`${url}/ping`)
   const version = ping.headers.get('x-influxdb-version') ?? 'unknown'
