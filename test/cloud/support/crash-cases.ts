@@ -10,7 +10,10 @@ function expectExactlyOnce(r: CrashRunResult, timeSeries: 'SQLite' | 'InfluxDB')
   expect(r.expectedMetrics.length).toBeGreaterThan(50)
   expect(new Set(r.kills.map((k) => k.signal))).toEqual(new Set(['SIGTERM', 'SIGKILL']))
   // A SIGTERM drains and exits 0; a SIGKILL leaves no exit code.
-  for (const k of r.kills) expect(k.exitCode).toBe(k.signal === 'SIGTERM' ? 0 : null)
+  for (const k of r.kills) {
+    const how = `${k.signal}: exit code ${k.exitCode}, signal ${k.exitSignal}; its last output:\n${k.tail}`
+    expect(k.exitCode, how).toBe(k.signal === 'SIGTERM' ? 0 : null)
+  }
   // A SIGTERM closes nothing under a write: no 'archive stream is closed', no 'database connection is not open'.
   expect(r.kills.filter((k) => k.signal === 'SIGTERM').flatMap((k) => k.errorLogs)).toEqual([])
   expect(r.finalExitCode).toBe(0)

@@ -36,6 +36,10 @@ export interface CrashRunResult {
   readonly kills: {
     readonly signal: 'SIGTERM' | 'SIGKILL'
     readonly exitCode: number | null
+    /** The signal that ended the process, if one did (SIGKILL; any other means it died of something else). */
+    readonly exitSignal: NodeJS.Signals | null
+    /** The last lines it wrote (stdout and stderr), to tell how it ended. */
+    readonly tail: string
     /** The run's error and fatal log lines (pino levels 50, 60). */
     readonly errorLogs: string[]
   }[]
@@ -202,9 +206,11 @@ export async function runCrashLoop(options: CrashRunOptions): Promise<CrashRunRe
       await new Promise((r) => setTimeout(r, Math.floor(random() * 1500)))
       const signal = k % 2 === 0 ? 'SIGKILL' : 'SIGTERM'
       const c = cloud
-      const exited = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)))
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => c.once('exit', (code, sig) => resolve([code, sig])))
       c.kill(signal)
-      kills.push({ signal, exitCode: await exited, errorLogs: errorLogs(c) })
+      const [exitCode, exitSignal] = await exited
+      const tail = (output.get(c) ?? []).join('').split('\n').slice(-8).join('\n')
+      kills.push({ signal, exitCode, exitSignal, tail, errorLogs: errorLogs(c) })
       cloud = undefined
     }
     producing = false
