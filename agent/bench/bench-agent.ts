@@ -3,7 +3,7 @@
  * measured in the same run on the same machine, and the ratio. Each phase runs in its own process so RSS figures
  * are clean. Not a test: it prints figures. Options: --records N (200 B records, default 200000), --records2k N
  * (2 KB records, default 100000), --buffered N (default 1000000), --protocol 4|5 (default 5),
- * --only a,b (phases: sqlite, mqtt, peer, agent, device, drain, loss, wire), --transport sdk (adds the agent end to end
+ * --only a,b (phases: sqlite, mqtt, composite, peer, agent, many, device, drain, loss, wire), --transport sdk (adds the agent end to end
  * over the AWS IoT Device SDK v2 transport, MQTT 5, beside the MQTT.js transport's figures).
  */
 import { spawn } from 'node:child_process'
@@ -116,8 +116,12 @@ async function phaseMain(phase: string): Promise<PhaseResult> {
       return mqttCeiling(url, n, protocol, size)
     case 'peer':
       return (await import('./peers.js')).peerMqttJs(url, n, protocol, size)
+    case 'composite':
+      return (await import('./composite.js')).durablePipelineCeiling(url, n, protocol, size)
     case 'agent-sdk':
       return agentEndToEnd(url, n, 5, 'gzip', size, 'aws-iot-sdk')
+    case 'agent-many':
+      return agentEndToEnd(url, n, protocol, 'gzip', size, 'mqttjs', Number(arg('per-call', '100')))
     case 'agent':
     case 'agent-plain':
       return agentEndToEnd(url, n, protocol, phase === 'agent' ? 'gzip' : 'none', size)
@@ -151,7 +155,7 @@ type Row = [figure: string, measured: string, ceiling: string, ratio: string, go
 
 async function main(): Promise<void> {
   const protocol = arg('protocol', '5')
-  const only = new Set(arg('only', 'sqlite,mqtt,peer,agent,device,drain,loss,wire').split(','))
+  const only = new Set(arg('only', 'sqlite,mqtt,composite,peer,agent,many,device,drain,loss,wire').split(','))
   const sdk = arg('transport', 'mqttjs') === 'sdk'
   if (sdk) only.add('agent')
   const broker = await startMosquitto({ persistence: false })
@@ -167,8 +171,10 @@ async function main(): Promise<void> {
       const s = ['--size', size]
       if (only.has('sqlite')) await run(`sqlite${size}`, 'sqlite', s)
       if (only.has('mqtt')) await run(`mqtt${size}`, 'mqtt', s)
+      if (only.has('composite')) await run(`composite${size}`, 'composite', s)
       if (only.has('peer')) await run(`peer${size}`, 'peer', s)
       if (only.has('agent')) await run(`agent${size}`, 'agent', s)
+      if (only.has('many')) await run(`many${size}`, 'agent-many', s)
       if (sdk) await run(`sdk${size}`, 'agent-sdk', s)
     }
     if (only.has('agent')) await run('plain', 'agent-plain', ['--size', '200B'])
@@ -195,7 +201,9 @@ async function main(): Promise<void> {
     const sq = r[`sqlite${size}`]
     const mq = r[`mqtt${size}`]
     const peer = r[`peer${size}`]
+    const co = r[`composite${size}`]
     const a = r[`agent${size}`]
+    const many = r[`many${size}`]
     const label = size === '2KB' ? '2 KB' : '200 B'
     rows.push(
       [
@@ -211,6 +219,34 @@ async function main(): Promise<void> {
         `SQLite pipeline ${u(sq?.pipelinePerCpuS, 'rec/CPU-s')}`,
         ratio(a?.endToEndPerCpuS, sq?.pipelinePerCpuS),
         'load-independent',
+      ],
+      [
+        `agent end to end per CPU-second, ${label}`,
+        `${u(a?.endToEndPerCpuS, 'rec/CPU-s')}`,
+        `durable pipeline (SQLite + MQTT.js + gzip, nothing else) ${u(co?.recordsPerCpuS, 'rec/CPU-s')}`,
+        ratio(a?.endToEndPerCpuS, co?.recordsPerCpuS),
+        'the ceiling that binds',
+      ],
+      [
+        `durable pipeline alone, ${label}`,
+        `${u(co?.recordsPerS, 'rec/s')}, ${u(co?.recordsPerCpuS, 'rec/CPU-s')}`,
+        `SQLite pipeline ${u(sq?.pipelinePerS, 'rec/s')}, ${u(sq?.pipelinePerCpuS, 'rec/CPU-s')}`,
+        `${ratio(co?.recordsPerS, sq?.pipelinePerS)}, ${ratio(co?.recordsPerCpuS, sq?.pipelinePerCpuS)}`,
+        'bounds the 0.7x goal',
+      ],
+      [
+        `agent end to end, ${label}, acceptMany of ${arg('per-call', '100')}`,
+        `${u(many?.endToEndPerS, 'rec/s')}`,
+        `SQLite pipeline ${u(sq?.pipelinePerS, 'rec/s')}`,
+        ratio(many?.endToEndPerS, sq?.pipelinePerS),
+        '>= 0.7x and >= 50,000 rec/s',
+      ],
+      [
+        `same, per CPU-second, acceptMany of ${arg('per-call', '100')}`,
+        `${u(many?.endToEndPerCpuS, 'rec/CPU-s')}`,
+        `durable pipeline ${u(co?.recordsPerCpuS, 'rec/CPU-s')}`,
+        ratio(many?.endToEndPerCpuS, co?.recordsPerCpuS),
+        'the ceiling that binds',
       ],
       [
         `agent accept, ${label}`,

@@ -58,9 +58,32 @@ export function recordsPerBatch(recordBytes: number): number {
   )
 }
 
-function serialised(n: number, size: RecordSize): string[] {
+export function serialised(n: number, size: RecordSize): string[] {
   const { make } = recordsOf(size)
   return Array.from({ length: n }, (_, i) => JSON.stringify(make(i)))
+}
+
+/** The ceilings' bare outbox: WAL, synchronous=FULL, the agent's row shape, and the statements both ceilings run. */
+export function ceilingOutbox(file: string, rows: readonly string[]) {
+  const db = new Database(file)
+  db.pragma('locking_mode = EXCLUSIVE')
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.exec('CREATE TABLE outbox (id INTEGER PRIMARY KEY, created_ms INTEGER NOT NULL, bytes INTEGER NOT NULL, data TEXT NOT NULL)')
+  const insert = db.prepare('INSERT INTO outbox (id, created_ms, bytes, data) VALUES (?, ?, ?, ?)')
+  const del = db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?')
+  return {
+    db,
+    read: db.prepare('SELECT id, data, bytes FROM outbox WHERE id > ? ORDER BY id LIMIT ?').raw(),
+    /** Rows `from`..`to` - 1 in one transaction (ids from 1). */
+    insertMany: db.transaction((from: number, to: number) => {
+      const now = Date.now()
+      for (let i = from; i < to; i++) insert.run(i + 1, now, rows[i]!.length, rows[i]!)
+    }),
+    deleteMany: db.transaction((ranges: [number, number][]) => {
+      for (const [a, b] of ranges) del.run(a, b)
+    }),
+  }
 }
 
 /**
@@ -70,24 +93,10 @@ function serialised(n: number, size: RecordSize): string[] {
  */
 export function sqliteCeiling(n: number, size: RecordSize): PhaseResult {
   const tmp = tempDir()
-  const db = new Database(join(tmp.dir, 'ceiling.db'))
-  db.pragma('locking_mode = EXCLUSIVE')
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  db.exec('CREATE TABLE outbox (id INTEGER PRIMARY KEY, created_ms INTEGER NOT NULL, bytes INTEGER NOT NULL, data TEXT NOT NULL)')
   const rows = serialised(n, size)
   const avg = rows.reduce((a, r) => a + r.length, 0) / n
   const perBatch = recordsPerBatch(avg)
-  const insert = db.prepare('INSERT INTO outbox (id, created_ms, bytes, data) VALUES (?, ?, ?, ?)')
-  const read = db.prepare('SELECT id, data, bytes FROM outbox WHERE id > ? ORDER BY id LIMIT ?').raw()
-  const del = db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?')
-  const insertMany = db.transaction((from: number, to: number) => {
-    const now = Date.now()
-    for (let i = from; i < to; i++) insert.run(i + 1, now, rows[i]!.length, rows[i]!)
-  })
-  const deleteMany = db.transaction((ranges: [number, number][]) => {
-    for (const [a, b] of ranges) del.run(a, b)
-  })
+  const { db, read, insertMany, deleteMany } = ceilingOutbox(join(tmp.dir, 'ceiling.db'), rows)
   const cpu0 = process.cpuUsage()
   const start = performance.now()
   for (let i = 0; i < n; i += 4000) insertMany(i, Math.min(n, i + 4000))
@@ -178,6 +187,8 @@ export async function agentEndToEnd(
   compression: 'gzip' | 'none',
   size: RecordSize,
   transport: 'mqttjs' | 'aws-iot-sdk' = 'mqttjs',
+  /** Records per call: 1 calls `accept` for each record; more calls `acceptMany` with that many. */
+  perCall = 1,
 ): Promise<PhaseResult> {
   const tmp = tempDir()
   const { stream, record } = recordRing(size)
@@ -212,8 +223,19 @@ export async function agentEndToEnd(
     let done = 0
     const feed = () => {
       while (next < n && next - done < 4000) {
-        agent.accept(stream, record(next++)).then(() => {
-          done++
+        if (perCall === 1) {
+          agent.accept(stream, record(next++)).then(() => {
+            done++
+            if (done === n) resolve()
+            else if (next - done < 2000) feed()
+          }, reject)
+          continue
+        }
+        const records = Array.from({ length: Math.min(perCall, n - next) }, () => record(next++))
+        agent.acceptMany(stream, records).then((results) => {
+          const refused = results.find((r) => 'error' in r)
+          if (refused) return reject((refused as { error: Error }).error)
+          done += results.length
           if (done === n) resolve()
           else if (next - done < 2000) feed()
         }, reject)
