@@ -7,6 +7,9 @@ import { AgentError } from './errors.js'
  */
 export type AcceptResult = { readonly seq: number } | { readonly seq: null; readonly filtered: 'distance' | 'interval' | 'residency' }
 
+/** One record's outcome in `acceptMany`: as `accept`'s, or the coded error that refused it at commit. */
+export type AcceptManyResult = AcceptResult | { readonly seq: null; readonly error: AgentError }
+
 export interface EncodedRecord {
   readonly stream: StreamName
   /** The record's JSON text: exactly what is stored and sent. */
@@ -72,4 +75,26 @@ function serialise(stream: StreamName, record: unknown): string {
     throw new AgentError('AGENT_INVALID_RECORD', `invalid ${stream} record: a ${typeof record} has no JSON form; an object is required`)
   }
   return data
+}
+
+/**
+ * Encodes every record of an `acceptMany` call (as `encodeRecord` does each) before anything is stored: one that
+ * fails makes the whole call fail with its code, the message naming its index, so a caller can fix the input and
+ * send it again without duplicating the others.
+ */
+export function encodeRecords(stream: unknown, records: unknown, maxRecordBytes: number): EncodedRecord[] {
+  if (!Array.isArray(records)) {
+    throw new AgentError('AGENT_INVALID_RECORD', `acceptMany takes an array of records, not ${records === null ? 'null' : typeof records}`)
+  }
+  const out = new Array<EncodedRecord>(records.length)
+  for (let i = 0; i < records.length; i++) {
+    try {
+      out[i] = encodeRecord(stream, records[i], maxRecordBytes)
+    } catch (err) {
+      const e = err as AgentError
+      if (e.code === 'AGENT_UNKNOWN_STREAM') throw e
+      throw new AgentError(e.code, `records[${i}]: ${e.message}`, { cause: e })
+    }
+  }
+  return out
 }

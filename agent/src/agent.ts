@@ -8,7 +8,8 @@ import {
   type VehiclePosition,
 } from '@edgetwin/shared-schemas'
 import type { Logger } from 'pino'
-import { type AcceptResult, checkStream, encodeRecord, plainValue } from './accept.js'
+import { type AcceptManyResult, type AcceptResult, checkStream, encodeRecord, plainValue } from './accept.js'
+import { acceptMany } from './accept-many.js'
 import { parseAgentConfig, resolveBrokerPassword } from './config/load-config.js'
 import { AgentError, isAgentError } from './errors.js'
 import { AGENT_EXTENSIONS, type AgentExtension, type AgentHost, type ControllerParametersView } from './extensions.js'
@@ -45,6 +46,11 @@ export interface Agent {
   start(): Promise<void>
   /** Resolves once the record is committed to SQLite (or filtered); rejects with a coded AgentError. */
   accept<S extends StreamName>(stream: S, record: StreamRecordMap[S] | unknown): Promise<AcceptResult>
+  /**
+   * Many records of one stream, one promise for all: every record is validated first (one invalid record rejects
+   * the call, naming its index, and stores none); then each one's outcome, in order, once all are durable.
+   */
+  acceptMany<S extends StreamName>(stream: S, records: readonly (StreamRecordMap[S] | unknown)[]): Promise<AcceptManyResult[]>
   health(): HealthReport
   onAccepted(listener: (stream: StreamName, record: unknown, seq: number) => void): () => void
   close(): Promise<void>
@@ -199,13 +205,34 @@ class EdgeAgent implements Agent {
     }
   }
 
-  async accept<S extends StreamName>(stream: S, record: StreamRecordMap[S] | unknown): Promise<AcceptResult> {
+  private assertAccepting(): void {
     if (this.state !== 'started') {
       throw new AgentError(
         this.state === 'new' || this.state === 'starting' ? 'AGENT_NOT_STARTED' : 'AGENT_CLOSED',
         `agent is ${this.state}`,
       )
     }
+  }
+
+  acceptMany<S extends StreamName>(stream: S, records: readonly (StreamRecordMap[S] | unknown)[]): Promise<AcceptManyResult[]> {
+    this.assertAccepting()
+    return acceptMany(
+      {
+        maxRecordBytes: this.maxRecordBytes,
+        counters: this.counters,
+        lastError: this.lastError,
+        committer: this.committer!,
+        listeners: this.acceptedListeners,
+        // Filters decide record by record, in order, with state that commits with each kept record: as accept does.
+        oneByOne: this.residency || (stream === 'position' && this.positionFilter) ? (r) => this.accept(stream, r) : undefined,
+      },
+      stream,
+      records,
+    )
+  }
+
+  async accept<S extends StreamName>(stream: S, record: StreamRecordMap[S] | unknown): Promise<AcceptResult> {
+    this.assertAccepting()
     let encoded: ReturnType<typeof encodeRecord>
     try {
       if (this.residency) {

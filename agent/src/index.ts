@@ -1,4 +1,4 @@
-export type { AcceptResult } from './accept.js'
+export type { AcceptManyResult, AcceptResult } from './accept.js'
 export { type Agent, type AgentDeps, createAgent } from './agent.js'
 export { loadAgentConfigFile, parseAgentConfig } from './config/load-config.js'
 export { ControllerUpdater, documentSha256 } from './controller/controller-updater.js'

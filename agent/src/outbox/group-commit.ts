@@ -16,9 +16,17 @@ export interface GroupCommitHooks {
   onError?(err: AgentError): void
 }
 
+/** Where the outcomes of one `insert` or `insertMany` call are gathered: one promise per call, not per record. */
+interface Waiter {
+  readonly results: (number | AgentError)[]
+  remaining: number
+  settle(results: (number | AgentError)[]): void
+}
+
 interface Pending extends InsertRequest {
-  resolve(seq: number): void
-  reject(err: Error): void
+  readonly waiter: Waiter
+  /** This record's place in its waiter's results. */
+  readonly index: number
 }
 
 /**
@@ -41,10 +49,37 @@ export class GroupCommitter {
   /** Resolves with the record's sequence number once its transaction has committed and is durable. */
   insert(stream: StreamName, data: string, bytes: number, state?: InsertRequest['state']): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ stream, data, bytes, state, resolve, reject })
-      if (this.pending.length >= this.options.maxRecords) void this.flush()
-      else this.schedule()
+      const waiter: Waiter = {
+        results: [0],
+        remaining: 1,
+        settle: ([r]) => (typeof r === 'number' ? resolve(r) : reject(r)),
+      }
+      this.pending.push({ stream, data, bytes, state, waiter, index: 0 })
+      this.queued()
     })
+  }
+
+  /**
+   * Inserts many records with one promise for all of them: it resolves, once every one's transaction has
+   * committed and is durable, with each record's sequence number or the AgentError that refused it (a full
+   * outbox, a full disk, an I/O error), in order. Never rejects. The records commit in order, in one transaction
+   * unless the WAL budget splits them (then in consecutive ones).
+   */
+  insertMany(records: readonly InsertRequest[]): Promise<(number | AgentError)[]> {
+    if (records.length === 0) return Promise.resolve([])
+    return new Promise((resolve) => {
+      const waiter: Waiter = { results: new Array(records.length), remaining: records.length, settle: resolve }
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!
+        this.pending.push({ stream: r.stream, data: r.data, bytes: r.bytes, state: r.state, waiter, index: i })
+      }
+      this.queued()
+    })
+  }
+
+  private queued(): void {
+    if (this.pending.length >= this.options.maxRecords) void this.flush()
+    else this.schedule()
   }
 
   /** Queues the deletion of an acknowledged range for the next transaction. */
@@ -104,7 +139,7 @@ export class GroupCommitter {
     try {
       result = this.outbox.commit(batch, deletes)
     } catch (err) {
-      for (const p of batch) p.reject(err as Error)
+      for (const p of batch) outcome(p, err as AgentError)
       this.hooks.onError?.(err as AgentError)
       this.retryDeletesAlone(deletes)
       return Promise.resolve()
@@ -118,7 +153,7 @@ export class GroupCommitter {
       (err: AgentError) => {
         // Not accepted: the caller hears so. The rows stay committed; once a later sync covers them they are sent
         // like any other (a caller that retries makes an at-least-once duplicate, never a loss).
-        for (const p of batch) p.reject(err)
+        for (const p of batch) outcome(p, err)
         this.hooks.onError?.(err)
         this.hooks.onCommit?.(result, batch)
       },
@@ -126,11 +161,7 @@ export class GroupCommitter {
   }
 
   private settle(batch: Pending[], result: CommitResult): void {
-    result.results.forEach((r, i) => {
-      const p = batch[i]!
-      if (typeof r === 'number') p.resolve(r)
-      else p.reject(r)
-    })
+    for (let i = 0; i < batch.length; i++) outcome(batch[i]!, result.results[i]!)
     this.hooks.onCommit?.(result, batch)
   }
 
@@ -146,4 +177,11 @@ export class GroupCommitter {
       this.schedule()
     }
   }
+}
+
+/** Records one record's outcome; its call's promise settles with the last of them. */
+function outcome(p: Pending, r: number | AgentError): void {
+  const w = p.waiter
+  w.results[p.index] = r
+  if (--w.remaining === 0) w.settle(w.results)
 }
