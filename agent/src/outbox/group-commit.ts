@@ -18,9 +18,11 @@ export interface GroupCommitHooks {
 
 /** Where the outcomes of one `insert` or `insertMany` call are gathered: one promise per call, not per record. */
 interface Waiter {
-  readonly results: (number | AgentError)[]
+  /** Outcomes by record, for `insertMany`; absent for a single `insert`, which settles with its one outcome. */
+  readonly results?: (number | AgentError)[]
   remaining: number
-  settle(results: (number | AgentError)[]): void
+  resolve(value: never): void
+  reject?(err: Error): void
 }
 
 interface Pending extends InsertRequest {
@@ -49,12 +51,7 @@ export class GroupCommitter {
   /** Resolves with the record's sequence number once its transaction has committed and is durable. */
   insert(stream: StreamName, data: string, bytes: number, state?: InsertRequest['state']): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      const waiter: Waiter = {
-        results: [0],
-        remaining: 1,
-        settle: ([r]) => (typeof r === 'number' ? resolve(r) : reject(r)),
-      }
-      this.pending.push({ stream, data, bytes, state, waiter, index: 0 })
+      this.pending.push({ stream, data, bytes, state, waiter: { remaining: 1, resolve, reject }, index: 0 })
       this.queued()
     })
   }
@@ -68,7 +65,7 @@ export class GroupCommitter {
   insertMany(records: readonly InsertRequest[]): Promise<(number | AgentError)[]> {
     if (records.length === 0) return Promise.resolve([])
     return new Promise((resolve) => {
-      const waiter: Waiter = { results: new Array(records.length), remaining: records.length, settle: resolve }
+      const waiter: Waiter = { results: new Array(records.length), remaining: records.length, resolve }
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!
         this.pending.push({ stream: r.stream, data: r.data, bytes: r.bytes, state: r.state, waiter, index: i })
@@ -182,6 +179,11 @@ export class GroupCommitter {
 /** Records one record's outcome; its call's promise settles with the last of them. */
 function outcome(p: Pending, r: number | AgentError): void {
   const w = p.waiter
+  if (!w.results) {
+    if (typeof r === 'number') w.resolve(r as never)
+    else w.reject!(r)
+    return
+  }
   w.results[p.index] = r
-  if (--w.remaining === 0) w.settle(w.results)
+  if (--w.remaining === 0) w.resolve(w.results as never)
 }
