@@ -55,7 +55,8 @@ export async function startStoredConsole(options: StoredConsoleOptions): Promise
     closers.push(() => cloud.close())
     let sources: ConsoleSources = sourcesFromCloud(fleetCtx!, undefined, undefined)
     const dir = options.turbinesDataDir
-    if (dir && existsSync(join(dir, 'timeseries.db'))) {
+    // The local time series is in ingest.db (an older directory's timeseries.db is moved into it when opened).
+    if (dir && (existsSync(join(dir, 'ingest.db')) || existsSync(join(dir, 'timeseries.db')))) {
       const turbines: LocalIngest = createLocalIngest({ dataDir: dir, bus: createLocalEventBus(), logger })
       closers.push(() => turbines.close())
       const config: Readonly<CloudConfig> = parseConfig(validators.CloudConfig, { dataDir: dir, twin: { enabled: true } })

@@ -6,7 +6,7 @@ import type { ArchiveLines } from '../sinks/archive/local-archive-stream.js'
 import type { DeviceStatusStore } from '../sinks/device-status/device-status-store.js'
 import type { DevicePositionUpdate, PositionTracker } from '../sinks/position-tracker/position-tracker.js'
 import { NOTHING_REJECTED, type SinkWriteResult } from '../sinks/sink-result.js'
-import type { TimeSeriesWriter } from '../sinks/time-series/time-series-store.js'
+import type { TimeSeriesPoint, TimeSeriesWriter } from '../sinks/time-series/time-series-store.js'
 import type { DeadLetterStore } from './dead-letter-store.js'
 import { decodeMessage, planRoute, type SinkDelivery } from './decide.js'
 import type { HighWaterMarkStore } from './high-water-mark.js'
@@ -21,8 +21,8 @@ export interface RouterSinks {
 }
 
 /**
- * Synchronous writers of sinks that keep their data in the marks' own database (the local tracker and archive
- * spool in SQLite). The router runs them inside `marks.transaction`, each with its mark in a savepoint, together
+ * Synchronous writers of sinks that keep their data in the marks' own database (the local tracker, archive spool
+ * and time series in SQLite). The router runs them inside `marks.transaction`, each with its mark in a savepoint, together
  * with the marks of the sinks written elsewhere: one SQLite commit per envelope, in which records and marks commit
  * together, so a crash or a redelivery never duplicates them.
  */
@@ -30,6 +30,8 @@ export interface InTransactionWriters {
   readonly tracker?: (updates: readonly DevicePositionUpdate[]) => SinkWriteResult
   /** Lines encoded by the router from the envelope's own JSON text (one partition: the device). */
   readonly archive?: (lines: ArchiveLines) => SinkWriteResult
+  /** Points whose measures are copied from the envelope's own JSON text. */
+  readonly timeSeries?: (points: readonly TimeSeriesPoint[]) => SinkWriteResult
   /** Called after a transaction these writers wrote in was rolled back (in whole or a savepoint): drop caches of it. */
   readonly rolledBack?: () => void
 }
@@ -110,12 +112,28 @@ export function createRouter(options: RouterOptions): Router {
   const atomic = marks.advanceWith && marks.transaction ? options.inTransaction : undefined
   const advanceWith = marks.advanceWith?.bind(marks)
   const inTransaction = (sink: SinkName): boolean =>
-    atomic !== undefined && ((sink === 'tracker' && atomic.tracker !== undefined) || (sink === 'archive' && atomic.archive !== undefined))
+    atomic !== undefined &&
+    ((sink === 'tracker' && atomic.tracker !== undefined) ||
+      (sink === 'archive' && atomic.archive !== undefined) ||
+      (sink === 'timeSeries' && atomic.timeSeries !== undefined))
   /** The sink's write, for a sink in the marks' database (run inside the envelope's transaction). */
-  const writeInTransaction = (d: SinkDelivery, receivedTime: string, envelope: BatchEnvelope, text: RecordText | undefined) =>
-    d.sink === 'tracker'
-      ? atomic!.tracker!(toPositionUpdates(envelope, d.records))
-      : atomic!.archive!(toArchiveLines(envelope, d.records, receivedTime, text))
+  const writeInTransaction = (
+    d: SinkDelivery,
+    receivedTime: string,
+    envelope: BatchEnvelope,
+    text: RecordText | undefined,
+  ): SinkWriteResult => {
+    switch (d.sink) {
+      case 'tracker':
+        return atomic!.tracker!(toPositionUpdates(envelope, d.records))
+      case 'archive':
+        return atomic!.archive!(toArchiveLines(envelope, d.records, receivedTime, text))
+      case 'timeSeries':
+        return atomic!.timeSeries!(toTimeSeriesPoints(envelope, d.records, text))
+      default:
+        throw new CloudError('CLOUD_SINK_FAILED', `sink ${d.sink} is not written in the marks' transaction`)
+    }
+  }
   const NOTHING_WRITTEN: SinkWriteResult = { written: 0, rejected: NOTHING_REJECTED }
 
   const counted = (d: SinkDelivery, deviceId: string, result: SinkWriteResult): void => {
@@ -150,7 +168,8 @@ export function createRouter(options: RouterOptions): Router {
       // Where each record's JSON sits in the payload, when a sink copies it instead of serialising the record again.
       const copiesText = plan.deliveries.some(
         (d) =>
-          (d.sink === 'archive' && inTransaction('archive')) || (d.sink === 'timeSeries' && sinks.timeSeries.storesMeasuresJson === true),
+          (d.sink === 'archive' && inTransaction('archive')) ||
+          (d.sink === 'timeSeries' && (inTransaction('timeSeries') || sinks.timeSeries.storesMeasuresJson === true)),
       )
       const text = copiesText ? findRecordText(decoded.json, envelope.records.length) : undefined
       const failed: Array<{ sink: SinkName; err: unknown }> = []

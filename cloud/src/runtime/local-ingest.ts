@@ -15,7 +15,8 @@ import type { DeviceStatusStore } from '../sinks/device-status/device-status-sto
 import { createSqliteDeviceStatusStore } from '../sinks/device-status/sqlite-device-status-store.js'
 import { createLocalPositionTracker } from '../sinks/position-tracker/local-position-tracker.js'
 import type { PositionTracker } from '../sinks/position-tracker/position-tracker.js'
-import { createSqliteTimeSeriesStore } from '../sinks/time-series/sqlite-time-series-store.js'
+import { migrateTimeSeriesFile } from '../sinks/time-series/sqlite-time-series-migration.js'
+import { createSqliteTimeSeriesStore, type SqliteTimeSeriesStore } from '../sinks/time-series/sqlite-time-series-store.js'
 import type { TimeSeriesReader, TimeSeriesWriter } from '../sinks/time-series/time-series-store.js'
 import { createDurableEventBus, type DurableEventBus, type EventRetryPolicy } from './durable-event-bus.js'
 import { openCloudDatabase } from './sqlite.js'
@@ -62,7 +63,8 @@ export interface LocalIngest {
   readonly deadLetters: DeadLetterStore
   /** Where archive objects are written (`<archiveRoot>/<prefix>/<DeviceId>/yyyy/MM/dd/…gz`). */
   readonly archiveRoot: string
-  readonly databases: { readonly ingest: Database.Database; readonly timeSeries: Database.Database }
+  /** `ingest.db`: marks, tracker, position events, archive spool, device status, dead letters and the local time series. */
+  readonly databases: { readonly ingest: Database.Database }
   start(): Promise<void>
   close(): Promise<void>
 }
@@ -70,7 +72,7 @@ export interface LocalIngest {
 /**
  * WAL pages (4 KiB) after which a commit checkpoints them into the database file; SQLite's default is 1,000. The
  * router rewrites the same pages at every envelope (each device's last table and index pages, the marks), and a
- * checkpoint copies a page once however often the WAL holds it: at 16,000 pages (a WAL of up to 64 MiB per file)
+ * checkpoint copies a page once however often the WAL holds it: at 16,000 pages (a WAL of up to 64 MiB)
  * bench:router did ~8 % more records per CPU-second than at 1,000, its final checkpoint counted in both (issue #17).
  * Durability is the WAL's either way; the cost is disk for the WAL and a longer checkpoint when one falls due.
  */
@@ -79,8 +81,7 @@ const WAL_CHECKPOINT_PAGES = 16_000
 export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
   mkdirSync(options.dataDir, { recursive: true })
   const ingestDb = openCloudDatabase(join(options.dataDir, 'ingest.db'))
-  const tsDb = openCloudDatabase(join(options.dataDir, 'timeseries.db'))
-  for (const db of [ingestDb, tsDb]) db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+  ingestDb.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
   const logger = options.logger
   const o = options.overrides ?? {}
   const events = options.bus
@@ -103,7 +104,15 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
         ...(options.now ? { now: options.now } : {}),
       })
   const tracker: PositionTracker = o.tracker ?? localTracker!
-  const timeSeries = o.timeSeries ?? createSqliteTimeSeriesStore(tsDb)
+  // The local time series lives in ingest.db, written in the envelope's transaction with its mark: one commit per
+  // envelope instead of a second database's commit and WAL (issue #17). A data directory from before, with its own
+  // timeseries.db, has it moved in once, here, before anything routes.
+  let localTimeSeries: SqliteTimeSeriesStore | undefined
+  if (!o.timeSeries) {
+    localTimeSeries = createSqliteTimeSeriesStore(ingestDb)
+    migrateTimeSeriesFile(ingestDb, join(options.dataDir, 'timeseries.db'), logger.child({ component: 'time-series' }))
+  }
+  const timeSeries = o.timeSeries ?? localTimeSeries!
   const timeSeriesReader: TimeSeriesReader | undefined =
     timeSeries.range && timeSeries.windows && timeSeries.alarmCounts && timeSeries.devices ? (timeSeries as TimeSeriesReader) : undefined
   const archiveRoot = join(options.dataDir, 'objects')
@@ -127,7 +136,8 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
     marks,
     deadLetters,
     // Exactly once without relying on idempotency: tracker rows (with their position events, when the bus is the
-    // durable one) and archive spool rows commit with the high-water marks in ingest.db, one commit per envelope.
+    // durable one), archive spool rows and time series points commit with the high-water marks in ingest.db, one
+    // commit per envelope.
     inTransaction: {
       ...(localTracker && events
         ? {
@@ -137,6 +147,9 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
         : {}),
       ...(localArchive
         ? { archive: (l: Parameters<typeof localArchive.appendLinesInTransaction>[0]) => localArchive.appendLinesInTransaction(l) }
+        : {}),
+      ...(localTimeSeries
+        ? { timeSeries: (p: Parameters<SqliteTimeSeriesStore['writeInTransaction']>[0]) => localTimeSeries.writeInTransaction(p) }
         : {}),
     },
     logger: logger.child({ component: 'router' }),
@@ -156,7 +169,7 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
     marks,
     deadLetters,
     archiveRoot,
-    databases: { ingest: ingestDb, timeSeries: tsDb },
+    databases: { ingest: ingestDb },
     start: async () => {
       await localArchive?.start()
       await events?.start()
@@ -166,7 +179,6 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
       closed = true
       for (const c of [events, archive, tracker, timeSeries, deviceStatus, marks, deadLetters]) await c?.close()
       ingestDb.close()
-      tsDb.close()
     },
   }
 }

@@ -277,7 +277,8 @@ export async function runCrashLoop(options: CrashRunOptions): Promise<CrashRunRe
       }
       storedMetrics = (out.results[0]?.series ?? []).flatMap((s) => s.values.map((v) => `${s.tags.device_id} ${v[1]}`))
     } else {
-      const ts = new Database(join(dataDir, 'timeseries.db'), { readonly: true })
+      // The local time series lives in ingest.db, committed with the router's marks.
+      const ts = new Database(join(dataDir, 'ingest.db'), { readonly: true })
       storedMetrics = (ts.prepare('SELECT device_id, seq FROM ts_points').all() as Array<{ device_id: string; seq: number }>).map(
         (r) => `${r.device_id} ${r.seq}`,
       )

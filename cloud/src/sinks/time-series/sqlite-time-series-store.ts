@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { CloudError } from '../../errors.js'
-import { NOTHING_REJECTED } from '../sink-result.js'
+import { NOTHING_REJECTED, type SinkWriteResult } from '../sink-result.js'
 import {
   type AlarmCount,
   FIELD_NAME_PATTERN,
@@ -44,8 +44,20 @@ const dimsMatch = (row: PointRow, dims: Readonly<Record<string, string>> | undef
   return Object.entries(dims).every(([k, v]) => d[k] === v)
 }
 
-/** The local time series store: one SQLite table, measures as JSON, alarms as a JSON array (NULL when none). */
-export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
+/** The SQLite store, with a writer that runs inside a transaction its caller holds on the same database. */
+export interface SqliteTimeSeriesStore extends TimeSeriesStore {
+  /**
+   * Inserts the points in the caller's open transaction (no commit of its own): the router writes them with their
+   * high-water mark, so the local time series, like the tracker and the archive spool, commits once per envelope.
+   */
+  writeInTransaction(points: readonly TimeSeriesPoint[]): SinkWriteResult
+}
+
+/**
+ * The local time series store: one SQLite table, measures as JSON, alarms as a JSON array (NULL when none). The
+ * cloud keeps it in `ingest.db` beside the high-water marks (`createLocalIngest`).
+ */
+export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore {
   // Rows appended in arrival order (a rowid table: each write fills new pages at the end), found through a unique
   // index keyed for the range scans. The key includes the seq, so a point written twice (a crash between the write
   // and the high-water mark) is stored once. Measured against one WITHOUT ROWID B-tree on that key, where every
@@ -73,7 +85,7 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
     return stmt
   }
   const EMPTY: Record<string, string> = {}
-  const writeAll = db.transaction((points: readonly TimeSeriesPoint[]) => {
+  const insertAll = (points: readonly TimeSeriesPoint[]): void => {
     for (let start = 0; start < points.length; start += 100) {
       const end = Math.min(points.length, start + 100)
       const params: unknown[] = new Array((end - start) * COLUMNS)
@@ -90,7 +102,8 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
       }
       insertRows(end - start).run(params)
     }
-  })
+  }
+  const writeAll = db.transaction(insertAll)
   const rangeStmt = db.prepare(
     'SELECT * FROM ts_points WHERE device_id = ? AND measurement = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms, seq',
   )
@@ -121,6 +134,10 @@ export function createSqliteTimeSeriesStore(db: Database): TimeSeriesStore {
     storesMeasuresJson: true,
     async write(points) {
       writeAll(points)
+      return { written: points.length, rejected: NOTHING_REJECTED }
+    },
+    writeInTransaction(points) {
+      insertAll(points)
       return { written: points.length, rejected: NOTHING_REJECTED }
     },
     async range(q: RangeQuery) {
