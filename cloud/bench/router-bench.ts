@@ -8,6 +8,9 @@
  * Each gzip run starts on fresh files in the same process. Run 1 also compiles the hot code (V8's JIT tiers up
  * during it), so the figure held against the goal is the median of the runs after it: a router runs for days.
  * `--profile` records a V8 CPU profile of the first gzip run only (not of building the messages or the ceilings).
+ * A second figure routes the position batches alone with the fleet consumers subscribed to the durable event bus as
+ * `cloud run` has them (a delivery row per target in the router's transaction, then the deliveries), beside the
+ * same batches with no target subscribed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -16,6 +19,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { createLocalIngest } from '../src/runtime/local-ingest.js'
 import { type Ceiling, measureCeilings } from './router-ceilings.js'
+import { type FleetRun, runPositions } from './router-fleet.js'
 import {
   type BenchMessage,
   buildMessages,
@@ -66,7 +70,7 @@ async function run(messages: readonly BenchMessage[], profile?: string): Promise
     for (const m of messages) await ingest.router.handle(m.topic, m.payload)
     await ingest.archive.flush()
     // Pages still in the WAL are copied into the database files by a later checkpoint: that work is the run's too.
-    for (const db of [ingest.databases.ingest, ingest.databases.timeSeries]) db.pragma('wal_checkpoint(PASSIVE)')
+    ingest.databases.ingest.pragma('wal_checkpoint(PASSIVE)')
     const c = process.cpuUsage(c0)
     const wallS = Number(process.hrtime.bigint() - start) / 1e9
     if (session && profile) {
@@ -140,4 +144,34 @@ for (const compression of ['gzip', 'none'] as const) {
     if (PROFILE)
       console.log(`  CPU profile of run 1: ${PROFILE} (top self time: node --import tsx agent/bench/profile-top.ts ${PROFILE} 25)`)
   }
+}
+
+{
+  const positions = buildMessages(ROUNDS, 'gzip').filter((m) => m.envelope.stream === 'position')
+  const records = recordsIn(positions)
+  console.log(
+    `\nposition batches alone (gzip), ${records.toLocaleString('en')} records in ${positions.length} messages: no event-bus target ` +
+      'subscribed (as above) and the fleet consumers subscribed as `cloud run` wires them (enrichment, position-event archive, geofence)',
+  )
+  const bare: FleetRun[] = []
+  const fleet: FleetRun[] = []
+  for (let i = 0; i < 4; i++) {
+    // Alternated, so load drift falls on both; the first pair also compiles the code.
+    const b = await runPositions(positions, false)
+    const f = await runPositions(positions, true)
+    bare.push(b)
+    fleet.push(f)
+    console.log(
+      `  pair ${i + 1}: no target ${perCpuS(records, b.totalCpuS).padStart(7)} records per CPU-second; consumers subscribed: routing ` +
+        `${perCpuS(records, f.routeCpuS).padStart(7)}, routing + ${f.delivered.toLocaleString('en')} deliveries ${perCpuS(records, f.totalCpuS).padStart(7)} per CPU-second; load ${load()}`,
+    )
+  }
+  const warmBare = median(bare.slice(1).map((r) => r.totalCpuS))
+  const warmRoute = median(fleet.slice(1).map((r) => r.routeCpuS))
+  const warmTotal = median(fleet.slice(1).map((r) => r.totalCpuS))
+  console.log(
+    `  median of pairs 2-4: no target ${perCpuS(records, warmBare)} (${(records / warmBare / GOAL_PER_CPU_S).toFixed(2)}× the goal); ` +
+      `subscribed, routing ${perCpuS(records, warmRoute)} (${(records / warmRoute / GOAL_PER_CPU_S).toFixed(2)}×, ${(warmBare / warmRoute).toFixed(2)}× of no target); ` +
+      `routing + deliveries ${perCpuS(records, warmTotal)} (${(records / warmTotal / GOAL_PER_CPU_S).toFixed(2)}×, ${(warmBare / warmTotal).toFixed(2)}× of no target); load ${load()}`,
+  )
 }
