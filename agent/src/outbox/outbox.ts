@@ -4,7 +4,7 @@ import { AgentError, isAgentError } from '../errors.js'
 import { DiskBudget } from './disk-budget.js'
 import { type EvictionTarget, evictOldest, expireOlderThan } from './eviction.js'
 import { openOutboxDatabase } from './open-db.js'
-import { listQuarantine, writeSalvaged } from './quarantine.js'
+import { listQuarantine, quarantineDamagedRow, quarantineRange, writeSalvaged } from './quarantine.js'
 import type { SalvagedOutbox } from './salvage.js'
 import { MAX_SEQ, rowId, SEQ_BITS_FACTOR, seqOf, streamIndex } from './schema.js'
 import { SeqFloor } from './seq-floor.js'
@@ -260,24 +260,9 @@ export class SqliteOutbox {
   quarantine(entry: Omit<QuarantineEntry, 'recordCount'>): number {
     this.assertOpen()
     try {
-      return this.db.transaction(() => {
-        const lo = rowId(entry.stream, entry.firstSeq)
-        const hi = rowId(entry.stream, entry.lastSeq)
-        const rows = this.stmt.readRange.all(lo, hi) as { id: number; data: string }[]
-        if (rows.length === 0) return 0
-        const records = `[${rows.map((r) => `{"seq":${seqOf(r.id)},"data":${r.data}}`).join(',')}]`
-        this.stmt.quarantine.run(
-          entry.stream,
-          entry.firstSeq,
-          entry.lastSeq,
-          rows.length,
-          entry.reasonCode,
-          entry.reason,
-          this.now(),
-          records,
-        )
-        return this.deleteRangeRaw(entry.stream, entry.firstSeq, entry.lastSeq)
-      })()
+      return this.db.transaction(() =>
+        quarantineRange(this.stmt, entry, this.now()) === 0 ? 0 : this.deleteRangeRaw(entry.stream, entry.firstSeq, entry.lastSeq),
+      )()
     } catch (err) {
       throw translateSqliteError(err, 'quarantining a batch')
     }
@@ -290,13 +275,9 @@ export class SqliteOutbox {
   quarantineDamaged(stream: StreamName, seq: number, reason: string): number {
     this.assertOpen()
     try {
-      return this.db.transaction(() => {
-        const row = this.stmt.readRange.get(rowId(stream, seq), rowId(stream, seq)) as { data: string } | undefined
-        if (!row) return 0
-        const records = JSON.stringify([{ seq, damaged: row.data }])
-        this.stmt.quarantine.run(stream, seq, seq, 1, null, reason, this.now(), records)
-        return this.deleteRangeRaw(stream, seq, seq)
-      })()
+      return this.db.transaction(() =>
+        quarantineDamagedRow(this.stmt, stream, seq, reason, this.now()) ? this.deleteRangeRaw(stream, seq, seq) : 0,
+      )()
     } catch (err) {
       throw translateSqliteError(err, 'quarantining a damaged row')
     }

@@ -1,6 +1,7 @@
 import { STREAMS, type StreamName } from '@edgetwin/shared-schemas'
 import type Database from 'better-sqlite3'
 import type { SalvagedOutbox } from './salvage.js'
+import { rowId, seqOf } from './schema.js'
 import type { OutboxStatements } from './statements.js'
 import type { QuarantineEntry } from './types.js'
 
@@ -41,4 +42,27 @@ export function writeSalvaged(
   }
   for (const [key, value] of data.state) stmt.saveState.run(key, value)
   for (const s of STREAMS) stmt.saveSeq.run(s, nextSeqOf(s))
+}
+
+/**
+ * Copies the stored rows of `entry`'s range into one quarantine row (the records as `[{seq, data}]`); returns how
+ * many rows it holds (0 when the range is gone). The caller deletes the range, in the same transaction.
+ */
+export function quarantineRange(stmt: OutboxStatements, entry: Omit<QuarantineEntry, 'recordCount'>, nowMs: number): number {
+  const rows = stmt.readRange.all(rowId(entry.stream, entry.firstSeq), rowId(entry.stream, entry.lastSeq)) as { id: number; data: string }[]
+  if (rows.length === 0) return 0
+  const records = `[${rows.map((r) => `{"seq":${seqOf(r.id)},"data":${r.data}}`).join(',')}]`
+  stmt.quarantine.run(entry.stream, entry.firstSeq, entry.lastSeq, rows.length, entry.reasonCode, entry.reason, nowMs, records)
+  return rows.length
+}
+
+/**
+ * Copies one damaged row into quarantine, its text kept as a JSON string (it may not be JSON any more); false when
+ * the row is gone. The caller deletes it, in the same transaction.
+ */
+export function quarantineDamagedRow(stmt: OutboxStatements, stream: StreamName, seq: number, reason: string, nowMs: number): boolean {
+  const row = stmt.readRange.get(rowId(stream, seq), rowId(stream, seq)) as { data: string } | undefined
+  if (!row) return false
+  stmt.quarantine.run(stream, seq, seq, 1, null, reason, nowMs, JSON.stringify([{ seq, damaged: row.data }]))
+  return true
 }

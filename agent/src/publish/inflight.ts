@@ -35,6 +35,12 @@ export function inflightBatch(stream: StreamName, rows: readonly OutboxRow[], al
   }
 }
 
+/** The first batch sent more than `timeoutMs` before `nowMs` and still unacknowledged, if any. */
+export function firstOverdue(inflight: Iterable<InflightBatch>, nowMs: number, timeoutMs: number): InflightBatch | undefined {
+  for (const b of inflight) if (nowMs - b.sentAtMs > timeoutMs) return b
+  return undefined
+}
+
 /** Waiters for an empty in-flight window, each released when it empties or after its own timeout. */
 export class IdleWaiters {
   private waiters: (() => void)[] = []

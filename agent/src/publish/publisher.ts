@@ -7,9 +7,9 @@ import type { SqliteOutbox } from '../outbox/outbox.js'
 import type { AgentTransport } from '../transport/transport.js'
 import { BatchReader, PACKET_OVERHEAD_BYTES } from './batch-reader.js'
 import { encodeBatch } from './envelope-batch.js'
-import { IdleWaiters, type InflightBatch, inflightBatch } from './inflight.js'
+import { firstOverdue, IdleWaiters, type InflightBatch, inflightBatch } from './inflight.js'
 import { RateLimiter } from './rate-limiter.js'
-import { DropSuspects } from './suspects.js'
+import { DropSuspects, quarantineVerdict } from './suspects.js'
 
 export interface PublisherOptions {
   readonly deviceId: string
@@ -98,19 +98,16 @@ export class Publisher {
   private checkAcks(): void {
     if (!this.o.session.connected) return
     const now = Date.now()
-    for (const b of this.inflight) {
-      if (now - b.sentAtMs > this.o.config.ackTimeoutMs) {
-        const err = new AgentError(
-          'AGENT_ACK_TIMEOUT',
-          `no PUBACK for ${b.stream} seqs ${b.firstSeq}-${b.lastSeq} after ${now - b.sentAtMs} ms; reconnecting`,
-        )
-        this.o.logger.warn({ stream: b.stream, firstSeq: b.firstSeq, lastSeq: b.lastSeq }, err.message)
-        this.o.onError(err)
-        this.droppingForAckTimeout = true
-        this.o.session.dropConnection()
-        return
-      }
-    }
+    const b = firstOverdue(this.inflight, now, this.o.config.ackTimeoutMs)
+    if (!b) return
+    const err = new AgentError(
+      'AGENT_ACK_TIMEOUT',
+      `no PUBACK for ${b.stream} seqs ${b.firstSeq}-${b.lastSeq} after ${now - b.sentAtMs} ms; reconnecting`,
+    )
+    this.o.logger.warn({ stream: b.stream, firstSeq: b.firstSeq, lastSeq: b.lastSeq }, err.message)
+    this.o.onError(err)
+    this.droppingForAckTimeout = true
+    this.o.session.dropConnection()
   }
 
   get inflightCount(): number {
@@ -356,14 +353,9 @@ export class Publisher {
     } else if (verdict.action === 'retry-alone') {
       this.o.logger.warn(log, 'the broker closed the connection right after this batch; sending it alone next')
     } else {
-      // MQTT 5 brokers refuse with a reason code (0x87), so a drop there points at size (Mosquitto's invalid 0x95).
-      const protocol5 = this.o.session.protocolVersion === 5
-      const reason = verdict.hold
-        ? 'the broker closed the connection right after this batch, as after an earlier one of the stream: the stream is refused (ACL or policy)'
-        : `the broker closed the connection right after each of ${verdict.drops} attempts to publish this record: ${protocol5 ? 'too large for the broker' : 'refused (ACL or policy), or too large for the broker'}`
-      const code = protocol5 && !verdict.hold ? 'AGENT_MESSAGE_TOO_LARGE' : 'AGENT_PUBLISH_REFUSED'
+      const { code, kind, reason } = quarantineVerdict(verdict, this.o.session.protocolVersion === 5)
       this.o.onError(new AgentError(code, `${oldest.stream} seqs ${oldest.firstSeq}-${oldest.lastSeq}: ${reason}`))
-      this.quarantine(oldest, code === 'AGENT_MESSAGE_TOO_LARGE' ? 'too-large' : 'refused', null, reason)
+      this.quarantine(oldest, kind, null, reason)
       if (verdict.hold) {
         const holdMs = this.suspects.hold(oldest.stream, now)
         this.o.logger.error({ ...log, holdMs }, 'stream refused by the broker; held back before it is tried again')

@@ -92,3 +92,19 @@ export class DropSuspects {
     return next
   }
 }
+
+/**
+ * What a verdict of `quarantine` tells the user: its error code, the quarantine kind and the reason. MQTT 5 brokers
+ * refuse with a reason code (0x87), so there a drop points at size (Mosquitto's invalid 0x95); under 3.1.1 a drop
+ * is a refusal or a size limit, which the agent cannot tell apart.
+ */
+export function quarantineVerdict(
+  verdict: SuspectVerdict,
+  protocol5: boolean,
+): { code: 'AGENT_MESSAGE_TOO_LARGE' | 'AGENT_PUBLISH_REFUSED'; kind: 'too-large' | 'refused'; reason: string } {
+  const reason = verdict.hold
+    ? 'the broker closed the connection right after this batch, as after an earlier one of the stream: the stream is refused (ACL or policy)'
+    : `the broker closed the connection right after each of ${verdict.drops} attempts to publish this record: ${protocol5 ? 'too large for the broker' : 'refused (ACL or policy), or too large for the broker'}`
+  const tooLarge = protocol5 && !verdict.hold
+  return { code: tooLarge ? 'AGENT_MESSAGE_TOO_LARGE' : 'AGENT_PUBLISH_REFUSED', kind: tooLarge ? 'too-large' : 'refused', reason }
+}
