@@ -10,6 +10,7 @@
 import { statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { WORKSPACE_BUNDLE_OPTIONS } from './options.js'
 
 /** Loaded from node_modules at run time, never inlined. */
 export const BUNDLE_EXTERNALS = ['better-sqlite3', 'aws-iot-device-sdk-v2', 'aws-crt', 'pg', 'pg-native'] as const
@@ -27,12 +28,8 @@ export async function bundleAgent(outfile: string = BUNDLE_OUTFILE): Promise<{ o
   await build({
     entryPoints: [BUNDLE_ENTRY],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // Workspace packages from their TypeScript sources: the bundle does not depend on `tsc -b` having run.
-    conditions: ['@edgetwin/source'],
+    ...WORKSPACE_BUNDLE_OPTIONS,
+    conditions: [...WORKSPACE_BUNDLE_OPTIONS.conditions],
     external: [...BUNDLE_EXTERNALS],
     banner: { js: BANNER },
     // Whitespace only: the idle agent holds its source text, and 2.8 MB of it read as 1.9 MB kept ~4 MB off its RSS

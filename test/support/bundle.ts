@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { build } from 'esbuild'
+import { WORKSPACE_BUNDLE_OPTIONS } from '../../agent/bundle/options.js'
 
 /**
  * Bundles a TypeScript entry point with our workspace sources inlined (the `@edgetwin/source` condition) and every
@@ -12,11 +13,8 @@ export async function bundleWorkspaceEntry(entry: string, outfile: string, logLe
   await build({
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@edgetwin/source'],
+    ...WORKSPACE_BUNDLE_OPTIONS,
+    conditions: [...WORKSPACE_BUNDLE_OPTIONS.conditions],
     plugins: [
       {
         name: 'externals',
