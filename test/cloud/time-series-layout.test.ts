@@ -3,16 +3,19 @@ import { createSqliteTimeSeriesStore, type TimeSeriesPoint } from '@edgetwin/clo
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../ingest/support/fixtures.js'
+import { writeLegacyPoints } from './support/legacy-time-series.js'
 
-const points: TimeSeriesPoint[] = [1, 2, 3].map((seq) => ({
-  deviceId: 'wt-1',
+const point = (seq: number, deviceId = 'wt-1'): TimeSeriesPoint => ({
+  deviceId,
   measurement: 'turbine',
   timeMs: 1_700_000_000_000 + seq * 1000,
   seq,
   dimensions: {},
   measures: { windSpeedMps: seq + 0.5 },
-  alarms: [],
-}))
+  alarms: seq === 2 ? ['overspeed'] : [],
+})
+const points = [1, 2, 3].map((s) => point(s))
+const ALL = { deviceId: 'wt-1', measurement: 'turbine', fromMs: 0, toMs: 2e12 } as const
 
 describe('SQLite time series: table layouts', () => {
   const cleanups: Array<() => void> = []
@@ -21,33 +24,56 @@ describe('SQLite time series: table layouts', () => {
   })
   const open = () => {
     const tmp = tempDir()
-    const db = new Database(join(tmp.dir, 'timeseries.db'))
+    const db = new Database(join(tmp.dir, 'ingest.db'))
     cleanups.push(() => {
       db.close()
       tmp.remove()
     })
     return db
   }
-  const indexes = (db: Database.Database) =>
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ts_points' AND sql IS NOT NULL").pluck().all()
+  const schema = (db: Database.Database) =>
+    db.prepare("SELECT type, name FROM sqlite_master WHERE sql IS NOT NULL AND name LIKE 'ts_%' ORDER BY name").all()
 
-  it('stores a point written twice once, in a new file (rowid table and its unique key)', async () => {
+  it('stores a point written twice once, with one index entry per write instead of per point', async () => {
     const db = open()
     const store = createSqliteTimeSeriesStore(db)
     await store.write(points)
     await store.write(points.slice(1))
-    expect((await store.range({ deviceId: 'wt-1', measurement: 'turbine', fromMs: 0, toMs: 2e12 })).map((p) => p.seq)).toEqual([1, 2, 3])
-    expect(indexes(db)).toEqual(['ts_points_key'])
+    await store.write([point(4), point(4)])
+    expect((await store.range(ALL)).map((p) => p.seq)).toEqual([1, 2, 3, 4])
+    expect(schema(db)).toEqual([
+      { type: 'table', name: 'ts_batches' },
+      { type: 'index', name: 'ts_batches_span' },
+      { type: 'table', name: 'ts_rows' },
+    ])
+    // One batch per write that stored something: [1, 2, 3] and [4].
+    expect(db.prepare('SELECT first_row, last_row FROM ts_batches ORDER BY first_row').all()).toEqual([
+      { first_row: 1, last_row: 3 },
+      { first_row: 4, last_row: 4 },
+    ])
   })
 
-  it('keeps the WITHOUT ROWID layout of an older file, adding no second index, and still stores a point once', async () => {
+  it('answers a range inside a batch with only the points inside it', async () => {
     const db = open()
-    db.exec(`CREATE TABLE ts_points (device_id TEXT NOT NULL, measurement TEXT NOT NULL, time_ms INTEGER NOT NULL, seq INTEGER NOT NULL,
-      dimensions TEXT, measures TEXT NOT NULL, alarms TEXT, PRIMARY KEY (device_id, measurement, time_ms, seq)) WITHOUT ROWID`)
     const store = createSqliteTimeSeriesStore(db)
-    await store.write(points)
-    await store.write(points)
-    expect((await store.range({ deviceId: 'wt-1', measurement: 'turbine', fromMs: 0, toMs: 2e12 })).map((p) => p.seq)).toEqual([1, 2, 3])
-    expect(indexes(db)).toEqual([])
+    await store.write([...points, point(2, 'wt-2')])
+    expect((await store.range({ ...ALL, fromMs: points[1]!.timeMs, toMs: points[2]!.timeMs })).map((p) => p.seq)).toEqual([2])
+    expect(await store.devices('turbine', points[1]!.timeMs, points[2]!.timeMs)).toEqual(['wt-1', 'wt-2'])
+    expect(await store.devices('turbine', points[2]!.timeMs, points[2]!.timeMs + 1)).toEqual(['wt-1'])
+    expect(await store.alarmCounts({ ...ALL, windowMs: 1000 })).toEqual([
+      { windowStartMs: points[1]!.timeMs, alarm: 'overspeed', count: 1 },
+    ])
   })
+
+  for (const layout of ['without-rowid', 'rowid'] as const) {
+    it(`converts a ts_points table of the layouts before (${layout}) in the same file, keeping every point once`, async () => {
+      const db = open()
+      writeLegacyPoints(db, layout, [...points].reverse())
+      const store = createSqliteTimeSeriesStore(db)
+      expect(await store.range(ALL)).toEqual(points)
+      expect(schema(db).map((r) => (r as { name: string }).name)).toEqual(['ts_batches', 'ts_batches_span', 'ts_rows'])
+      await store.write(points)
+      expect((await store.range(ALL)).map((p) => p.seq)).toEqual([1, 2, 3])
+    })
+  }
 })

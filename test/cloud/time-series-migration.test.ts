@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createLocalIngest, createSqliteTimeSeriesStore, type TimeSeriesPoint } from '@edgetwin/cloud'
+import { createLocalIngest, type TimeSeriesPoint } from '@edgetwin/cloud'
 import { encodeEnvelope, telemetryTopic } from '@edgetwin/shared-schemas'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { envelope, silentLogger, tempDir, turbineSample } from '../ingest/support/fixtures.js'
 import { repoRoot } from '../support/cli.js'
+import { type LegacyLayout, writeLegacyPoints } from './support/legacy-time-series.js'
 
 const T0 = 1_700_000_000_000
 const openIngestChild = fileURLToPath(new URL('./support/open-ingest.ts', import.meta.url))
@@ -25,16 +26,11 @@ function pointsOf(devices: number, count: number): TimeSeriesPoint[] {
   }))
 }
 
-/** An older data directory: its time series in timeseries.db, in the WITHOUT ROWID layout or the rowid one. */
-async function writeOldTimeSeries(dir: string, points: readonly TimeSeriesPoint[], layout: 'without-rowid' | 'rowid'): Promise<void> {
+/** An older data directory: its time series in timeseries.db's ts_points. */
+function writeOldTimeSeries(dir: string, points: readonly TimeSeriesPoint[], layout: LegacyLayout): void {
   const db = new Database(join(dir, 'timeseries.db'))
   db.pragma('journal_mode = WAL')
-  if (layout === 'without-rowid') {
-    db.exec(`CREATE TABLE ts_points (device_id TEXT NOT NULL, measurement TEXT NOT NULL, time_ms INTEGER NOT NULL, seq INTEGER NOT NULL,
-      dimensions TEXT, measures TEXT NOT NULL, alarms TEXT, PRIMARY KEY (device_id, measurement, time_ms, seq)) WITHOUT ROWID`)
-  }
-  const store = createSqliteTimeSeriesStore(db)
-  for (let i = 0; i < points.length; i += 10_000) await store.write(points.slice(i, i + 10_000))
+  writeLegacyPoints(db, layout, points)
   db.close()
 }
 
@@ -42,7 +38,7 @@ async function writeOldTimeSeries(dir: string, points: readonly TimeSeriesPoint[
 function storedPoints(dir: string): string[] {
   const db = new Database(join(dir, 'ingest.db'), { readonly: true })
   try {
-    return (db.prepare('SELECT device_id, seq, time_ms, measures, alarms FROM ts_points').all() as Array<Record<string, unknown>>)
+    return (db.prepare('SELECT device_id, seq, time_ms, measures, alarms FROM ts_rows').all() as Array<Record<string, unknown>>)
       .map((r) => `${r['device_id']} ${r['seq']} ${r['time_ms']} ${r['measures']} ${r['alarms']}`)
       .sort()
   } finally {
@@ -70,7 +66,7 @@ describe('local time series in ingest.db: an older timeseries.db is moved in onc
     it(`moves every point of a ${layout} timeseries.db, deletes the file, and routes new points beside them`, async () => {
       const dir = dataDir()
       const points = pointsOf(3, 300)
-      await writeOldTimeSeries(dir, points, layout)
+      writeOldTimeSeries(dir, points, layout)
       const ingest = createLocalIngest({ dataDir: dir, logger: silentLogger })
       await ingest.start()
       expect(existsSync(join(dir, 'timeseries.db'))).toBe(false)
@@ -89,7 +85,7 @@ describe('local time series in ingest.db: an older timeseries.db is moved in onc
   it('copies nothing twice when the process died after the copy committed but before timeseries.db was deleted', async () => {
     const dir = dataDir()
     const points = pointsOf(4, 2000)
-    await writeOldTimeSeries(dir, points, 'rowid')
+    writeOldTimeSeries(dir, points, 'rowid')
     const oldFile = readFileSync(join(dir, 'timeseries.db'))
     await createLocalIngest({ dataDir: dir, logger: silentLogger }).close()
     expect(storedPoints(dir)).toEqual(expectedRows(points))
@@ -104,7 +100,7 @@ describe('local time series in ingest.db: an older timeseries.db is moved in onc
     const dir = dataDir()
     // Enough points that the copy takes a while after its start is logged, so the kill lands inside it.
     const points = pointsOf(20, 200_000)
-    await writeOldTimeSeries(dir, points, 'without-rowid')
+    writeOldTimeSeries(dir, points, 'without-rowid')
     const child = spawn(process.execPath, ['--conditions=@edgetwin/source', '--import', 'tsx', openIngestChild, dir], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],

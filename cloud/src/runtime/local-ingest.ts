@@ -110,7 +110,7 @@ export function createLocalIngest(options: LocalIngestOptions): LocalIngest {
   let localTimeSeries: SqliteTimeSeriesStore | undefined
   if (!o.timeSeries) {
     localTimeSeries = createSqliteTimeSeriesStore(ingestDb)
-    migrateTimeSeriesFile(ingestDb, join(options.dataDir, 'timeseries.db'), logger.child({ component: 'time-series' }))
+    migrateTimeSeriesFile(ingestDb, join(options.dataDir, 'timeseries.db'), localTimeSeries, logger.child({ component: 'time-series' }))
   }
   const timeSeries = o.timeSeries ?? localTimeSeries!
   const timeSeriesReader: TimeSeriesReader | undefined =

@@ -279,7 +279,7 @@ export async function runCrashLoop(options: CrashRunOptions): Promise<CrashRunRe
     } else {
       // The local time series lives in ingest.db, committed with the router's marks.
       const ts = new Database(join(dataDir, 'ingest.db'), { readonly: true })
-      storedMetrics = (ts.prepare('SELECT device_id, seq FROM ts_points').all() as Array<{ device_id: string; seq: number }>).map(
+      storedMetrics = (ts.prepare('SELECT device_id, seq FROM ts_rows').all() as Array<{ device_id: string; seq: number }>).map(
         (r) => `${r.device_id} ${r.seq}`,
       )
       ts.close()

@@ -53,23 +53,29 @@ export interface SqliteTimeSeriesStore extends TimeSeriesStore {
   writeInTransaction(points: readonly TimeSeriesPoint[]): SinkWriteResult
 }
 
+const POINT_COLUMNS = 'device_id, measurement, time_ms, seq, dimensions, measures, alarms'
+/** Points of the batches of one device and measurement that overlap [@from, @to), joined through their row ranges. */
+const IN_RANGE = `FROM ts_batches AS b CROSS JOIN ts_rows AS p
+  WHERE b.device_id = @d AND b.measurement = @m AND b.max_time_ms >= @from AND b.min_time_ms < @to
+    AND p.rowid BETWEEN b.first_row AND b.last_row AND p.time_ms >= @from AND p.time_ms < @to`
+
 /**
- * The local time series store: one SQLite table, measures as JSON, alarms as a JSON array (NULL when none). The
- * cloud keeps it in `ingest.db` beside the high-water marks (`createLocalIngest`).
+ * The local time series store: points as rows (measures as JSON, alarms as a JSON array, NULL when none), appended
+ * in arrival order, and one index entry per write instead of one per point: `ts_batches` holds each write's device,
+ * measurement, time span and row range, and queries go from the batches overlapping the range to their rows. A
+ * per-point index (the layout before) was inserted into mid-tree at every envelope, each device's key range
+ * splitting pages there: without it the router did ~20 % more records per CPU-second (bench:router, issue #17).
+ * Points stay unique on (device, measurement, time, seq): a write skips those already stored (one index seek when
+ * the write is newer than what is stored, the router's case). The cloud keeps this in `ingest.db`
+ * (`createLocalIngest`); a `ts_points` table of the layouts before, found in the same file, is converted on open.
  */
 export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore {
-  // Rows appended in arrival order (a rowid table: each write fills new pages at the end), found through a unique
-  // index keyed for the range scans. The key includes the seq, so a point written twice (a crash between the write
-  // and the high-water mark) is stored once. Measured against one WITHOUT ROWID B-tree on that key, where every
-  // device's rows are inserted mid-tree and split pages there: 15 % less CPU per point (issue #17). Files made
-  // with that layout keep it; its primary key is the same unique key.
-  db.exec(`CREATE TABLE IF NOT EXISTS ts_points (
+  db.exec(`CREATE TABLE IF NOT EXISTS ts_rows (
     device_id TEXT NOT NULL, measurement TEXT NOT NULL, time_ms INTEGER NOT NULL, seq INTEGER NOT NULL,
     dimensions TEXT, measures TEXT NOT NULL, alarms TEXT)`)
-  const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ts_points'").pluck().get() as string
-  if (!/WITHOUT ROWID/i.test(table)) {
-    db.exec('CREATE UNIQUE INDEX IF NOT EXISTS ts_points_key ON ts_points (device_id, measurement, time_ms, seq)')
-  }
+  db.exec(`CREATE TABLE IF NOT EXISTS ts_batches (device_id TEXT NOT NULL, measurement TEXT NOT NULL,
+    min_time_ms INTEGER NOT NULL, max_time_ms INTEGER NOT NULL, first_row INTEGER NOT NULL, last_row INTEGER NOT NULL)`)
+  db.exec('CREATE INDEX IF NOT EXISTS ts_batches_span ON ts_batches (device_id, measurement, max_time_ms)')
   // Multi-row INSERTs (up to 100 rows per statement) cross into SQLite once per chunk instead of once per row.
   const COLUMNS = 7
   const insertStmts = new Map<number, ReturnType<Database['prepare']>>()
@@ -77,15 +83,52 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
     let stmt = insertStmts.get(n)
     if (!stmt) {
       const values = Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')
-      stmt = db.prepare(
-        `INSERT OR IGNORE INTO ts_points (device_id, measurement, time_ms, seq, dimensions, measures, alarms) VALUES ${values}`,
-      )
+      stmt = db.prepare(`INSERT INTO ts_rows (${POINT_COLUMNS}) VALUES ${values}`)
       insertStmts.set(n, stmt)
     }
     return stmt
   }
+  const insertBatch = db.prepare(
+    'INSERT INTO ts_batches (device_id, measurement, min_time_ms, max_time_ms, first_row, last_row) VALUES (?, ?, ?, ?, ?, ?)',
+  )
+  const storedStmt = db.prepare(`SELECT p.time_ms AS t, p.seq AS s ${IN_RANGE}`)
   const EMPTY: Record<string, string> = {}
-  const insertAll = (points: readonly TimeSeriesPoint[]): void => {
+
+  /** The points of `run` (one device and measurement) not stored yet, nor earlier in the run. */
+  const unstored = (run: readonly TimeSeriesPoint[], minMs: number, maxMs: number): readonly TimeSeriesPoint[] => {
+    const first = run[0]!
+    const stored = storedStmt.all({ d: first.deviceId, m: first.measurement, from: minMs, to: maxMs + 1 }) as Array<{
+      t: number
+      s: number
+    }>
+    let increasing = true
+    for (let i = 1; i < run.length && increasing; i++) {
+      const a = run[i - 1]!
+      const b = run[i]!
+      increasing = a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.seq < b.seq)
+    }
+    if (stored.length === 0 && increasing) return run
+    const seen = new Set(stored.map((r) => `${r.t}:${r.s}`))
+    return run.filter((p) => {
+      const key = `${p.timeMs}:${p.seq}`
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+  }
+
+  /** Inserts one device's and measurement's points as one batch (their rows are consecutive: one writer). */
+  const insertRun = (run: readonly TimeSeriesPoint[]): void => {
+    let minMs = run[0]!.timeMs
+    let maxMs = minMs
+    for (const p of run) {
+      if (p.timeMs < minMs) minMs = p.timeMs
+      else if (p.timeMs > maxMs) maxMs = p.timeMs
+    }
+    const points = unstored(run, minMs, maxMs)
+    if (points.length === 0) return
+    let firstRow = 0
+    let lastRow = 0
     for (let start = 0; start < points.length; start += 100) {
       const end = Math.min(points.length, start + 100)
       const params: unknown[] = new Array((end - start) * COLUMNS)
@@ -100,19 +143,49 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
         params[k++] = p.measuresJson ?? JSON.stringify(p.measures)
         params[k++] = p.alarms.length > 0 ? JSON.stringify(p.alarms) : null
       }
-      insertRows(end - start).run(params)
+      lastRow = Number(insertRows(end - start).run(params).lastInsertRowid)
+      if (start === 0) firstRow = lastRow - (end - start) + 1
+    }
+    // SQLite gives a new row the largest rowid + 1; a range with a gap would hide rows from the queries.
+    if (lastRow - firstRow + 1 !== points.length) {
+      throw new CloudError('CLOUD_TIME_SERIES_ROWS', `rows ${firstRow}..${lastRow} are not the ${points.length} points just inserted`)
+    }
+    if (points !== run) {
+      minMs = points[0]!.timeMs
+      maxMs = minMs
+      for (const p of points) {
+        if (p.timeMs < minMs) minMs = p.timeMs
+        else if (p.timeMs > maxMs) maxMs = p.timeMs
+      }
+    }
+    insertBatch.run(run[0]!.deviceId, run[0]!.measurement, minMs, maxMs, firstRow, lastRow)
+  }
+
+  const insertAll = (points: readonly TimeSeriesPoint[]): void => {
+    let start = 0
+    for (let i = 1; i <= points.length; i++) {
+      const p = points[i]
+      const s = points[start]!
+      if (p && p.deviceId === s.deviceId && p.measurement === s.measurement) continue
+      insertRun(start === 0 && i === points.length ? points : points.slice(start, i))
+      start = i
     }
   }
   const writeAll = db.transaction(insertAll)
-  const rangeStmt = db.prepare(
-    'SELECT * FROM ts_points WHERE device_id = ? AND measurement = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms, seq',
-  )
-  const devicesStmt = db.prepare(
-    'SELECT DISTINCT device_id FROM ts_points WHERE measurement = ? AND time_ms >= ? AND time_ms < ? ORDER BY device_id',
-  )
-  const alarmStmt = db.prepare(`SELECT (time_ms - time_ms % @w) AS windowStartMs, j.value AS alarm, COUNT(*) AS count
-    FROM ts_points, json_each(ts_points.alarms) AS j
-    WHERE device_id = @d AND measurement = @m AND time_ms >= @from AND time_ms < @to AND alarms IS NOT NULL
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ts_points'").get() !== undefined) {
+    db.transaction(() => {
+      copyLegacyPoints(db, 'main', insertAll)
+      db.exec('DROP TABLE main.ts_points')
+    })()
+  }
+
+  const rangeStmt = db.prepare(`SELECT p.* ${IN_RANGE} ORDER BY p.time_ms, p.seq`)
+  const devicesStmt = db.prepare(`SELECT DISTINCT b.device_id FROM ts_batches AS b
+    WHERE b.measurement = @m AND b.max_time_ms >= @from AND b.min_time_ms < @to AND EXISTS (
+      SELECT 1 FROM ts_rows AS p WHERE p.rowid BETWEEN b.first_row AND b.last_row AND p.time_ms >= @from AND p.time_ms < @to)
+    ORDER BY b.device_id`)
+  const alarmStmt = db.prepare(`SELECT (p.time_ms - p.time_ms % @w) AS windowStartMs, j.value AS alarm, COUNT(*) AS count
+    ${IN_RANGE.replace('CROSS JOIN ts_rows AS p', 'CROSS JOIN ts_rows AS p CROSS JOIN json_each(p.alarms) AS j')} AND p.alarms IS NOT NULL
     GROUP BY windowStartMs, alarm ORDER BY windowStartMs, alarm`)
   const windowStmts = new Map<string, ReturnType<Database['prepare']>>()
   const windowStmt = (field: string, dimKeys: readonly string[]) => {
@@ -120,11 +193,10 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
     let s = windowStmts.get(key)
     if (!s) {
       // Field and dimension names are checked against FIELD_NAME_PATTERN, so they are safe inside the JSON paths.
-      const dimFilter = dimKeys.map((k, i) => ` AND json_extract(dimensions, '$.${k}') = @dim${i}`).join('')
+      const dimFilter = dimKeys.map((k, i) => ` AND json_extract(p.dimensions, '$.${k}') = @dim${i}`).join('')
       s = db.prepare(`SELECT (time_ms - time_ms % @w) AS windowStartMs, COUNT(v) AS count, AVG(v) AS mean, MIN(v) AS min, MAX(v) AS max,
           SUM(v * v) AS sumSq, SUM(v) AS sum
-        FROM (SELECT time_ms, json_extract(measures, '$.${field}') AS v FROM ts_points
-              WHERE device_id = @d AND measurement = @m AND time_ms >= @from AND time_ms < @to${dimFilter})
+        FROM (SELECT p.time_ms AS time_ms, json_extract(p.measures, '$.${field}') AS v ${IN_RANGE}${dimFilter})
         WHERE v IS NOT NULL GROUP BY windowStartMs ORDER BY windowStartMs`)
       windowStmts.set(key, s)
     }
@@ -141,7 +213,9 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
       return { written: points.length, rejected: NOTHING_REJECTED }
     },
     async range(q: RangeQuery) {
-      const rows = (rangeStmt.all(q.deviceId, q.measurement, q.fromMs, q.toMs) as PointRow[]).filter((r) => dimsMatch(r, q.dimensions))
+      const rows = (rangeStmt.all({ d: q.deviceId, m: q.measurement, from: q.fromMs, to: q.toMs }) as PointRow[]).filter((r) =>
+        dimsMatch(r, q.dimensions),
+      )
       return rows.map((r) => ({
         deviceId: r.device_id,
         measurement: r.measurement,
@@ -178,8 +252,39 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
       return alarmStmt.all({ w, d: q.deviceId, m: q.measurement, from: q.fromMs, to: q.toMs }) as AlarmCount[]
     },
     async devices(measurement, fromMs = Number.MIN_SAFE_INTEGER, toMs = Number.MAX_SAFE_INTEGER) {
-      return (devicesStmt.all(measurement, fromMs, toMs) as Array<{ device_id: string }>).map((r) => r.device_id)
+      return (devicesStmt.all({ m: measurement, from: fromMs, to: toMs }) as Array<{ device_id: string }>).map((r) => r.device_id)
     },
     async close() {},
+  }
+}
+
+/**
+ * Copies the points of a `ts_points` table of the layouts before (one row per point, unique on device, measurement,
+ * time, seq) in `schema` through `write`, in key order, so each device's points become a few large batches. Runs
+ * inside the caller's transaction.
+ */
+export function copyLegacyPoints(db: Database, schema: string, write: (points: readonly TimeSeriesPoint[]) => void): number {
+  const page = db.prepare(`SELECT ${POINT_COLUMNS} FROM ${schema}.ts_points
+    WHERE (device_id, measurement, time_ms, seq) > (?, ?, ?, ?) ORDER BY device_id, measurement, time_ms, seq LIMIT 5000`)
+  let after: [string, string, number, number] = ['', '', Number.MIN_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]
+  let copied = 0
+  for (;;) {
+    const rows = page.all(...after) as PointRow[]
+    if (rows.length === 0) return copied
+    write(
+      rows.map((r) => ({
+        deviceId: r.device_id,
+        measurement: r.measurement,
+        timeMs: r.time_ms,
+        seq: r.seq,
+        dimensions: r.dimensions ? JSON.parse(r.dimensions) : {},
+        measures: {},
+        measuresJson: r.measures,
+        alarms: r.alarms ? JSON.parse(r.alarms) : [],
+      })),
+    )
+    copied += rows.length
+    const last = rows[rows.length - 1]!
+    after = [last.device_id, last.measurement, last.time_ms, last.seq]
   }
 }
