@@ -35,8 +35,9 @@ export function integrityOfCopy(dataDir: string): string {
  * before its outbox or connection is open) while it feeds two streams, `cycles` times, then drains with a clean
  * run: every accepted record arrives, duplicates stay bounded, the outbox stays intact after every kill.
  */
-export function crashLoopSuite(cycles: number, protocolVersion: 4 | 5): void {
-  describe(`crash loop: SIGKILL at any moment (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'}, two streams)`, () => {
+export function crashLoopSuite(cycles: number, protocolVersion: 4 | 5, feed: 'accept' | 'many' = 'accept'): void {
+  const by = feed === 'many' ? ', acceptMany' : ''
+  describe(`crash loop: SIGKILL at any moment (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'}, two streams${by})`, () => {
     const suite = mosquittoSuite()
 
     it(`loses no accepted record over ${cycles} kills, keeps duplicates bounded and the outbox intact`, async () => {
@@ -51,7 +52,7 @@ export function crashLoopSuite(cycles: number, protocolVersion: 4 | 5): void {
       let killedBeforeReady = 0
       let lastStartMs = 1000
       for (let cycle = 0; cycle < cycles; cycle++) {
-        const proc: ChildProcess = spawn(process.execPath, [child, JSON.stringify(config), String(n)], {
+        const proc: ChildProcess = spawn(process.execPath, [child, JSON.stringify(config), String(n), feed], {
           stdio: ['ignore', 'pipe', 'pipe'],
         })
         let stderr = ''
@@ -125,7 +126,7 @@ export function crashLoopSuite(cycles: number, protocolVersion: 4 | 5): void {
       expect(duplicates).toBeLessThanOrEqual(cycles * WINDOW * BATCH)
       expect(collector.errors).toEqual([])
       console.log(
-        `crash loop MQTT ${protocolVersion}: ${cycles} kills (${killedBeforeReady} before start() resolved), ${accepted.size} accepts reported, ${collector.records.length} records received, ${duplicates} duplicates`,
+        `crash loop MQTT ${protocolVersion}${by}: ${cycles} kills (${killedBeforeReady} before start() resolved), ${accepted.size} accepts reported, ${collector.records.length} records received, ${duplicates} duplicates`,
       )
       await collector.close()
     }, 600_000)
