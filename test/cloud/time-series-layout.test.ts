@@ -65,6 +65,20 @@ describe('SQLite time series: table layouts', () => {
     ])
   })
 
+  it('drops the device and measurement columns a ts_rows table of the first batch layout kept per row', async () => {
+    const db = open()
+    db.exec(`CREATE TABLE ts_rows (device_id TEXT NOT NULL, measurement TEXT NOT NULL, time_ms INTEGER NOT NULL, seq INTEGER NOT NULL,
+      dimensions TEXT, measures TEXT NOT NULL, alarms TEXT)`)
+    db.prepare("INSERT INTO ts_rows VALUES ('wt-1', 'turbine', ?, 1, NULL, ?, NULL)").run(
+      points[0]!.timeMs,
+      JSON.stringify(points[0]!.measures),
+    )
+    const store = createSqliteTimeSeriesStore(db)
+    db.prepare("INSERT INTO ts_batches VALUES ('wt-1', 'turbine', ?, ?, 1, 1)").run(points[0]!.timeMs, points[0]!.timeMs)
+    await store.write(points.slice(1))
+    expect(await store.range(ALL)).toEqual(points)
+  })
+
   for (const layout of ['without-rowid', 'rowid'] as const) {
     it(`converts a ts_points table of the layouts before (${layout}) in the same file, keeping every point once`, async () => {
       const db = open()

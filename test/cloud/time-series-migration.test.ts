@@ -38,7 +38,12 @@ function writeOldTimeSeries(dir: string, points: readonly TimeSeriesPoint[], lay
 function storedPoints(dir: string): string[] {
   const db = new Database(join(dir, 'ingest.db'), { readonly: true })
   try {
-    return (db.prepare('SELECT device_id, seq, time_ms, measures, alarms FROM ts_rows').all() as Array<Record<string, unknown>>)
+    return (
+      db
+        .prepare(`SELECT b.device_id, p.seq, p.time_ms, p.measures, p.alarms
+         FROM ts_batches AS b JOIN ts_rows AS p ON p.rowid BETWEEN b.first_row AND b.last_row`)
+        .all() as Array<Record<string, unknown>>
+    )
       .map((r) => `${r['device_id']} ${r['seq']} ${r['time_ms']} ${r['measures']} ${r['alarms']}`)
       .sort()
   } finally {

@@ -279,9 +279,11 @@ export async function runCrashLoop(options: CrashRunOptions): Promise<CrashRunRe
     } else {
       // The local time series lives in ingest.db, committed with the router's marks.
       const ts = new Database(join(dataDir, 'ingest.db'), { readonly: true })
-      storedMetrics = (ts.prepare('SELECT device_id, seq FROM ts_rows').all() as Array<{ device_id: string; seq: number }>).map(
-        (r) => `${r.device_id} ${r.seq}`,
-      )
+      storedMetrics = (
+        ts
+          .prepare('SELECT b.device_id, p.seq FROM ts_batches AS b JOIN ts_rows AS p ON p.rowid BETWEEN b.first_row AND b.last_row')
+          .all() as Array<{ device_id: string; seq: number }>
+      ).map((r) => `${r.device_id} ${r.seq}`)
       ts.close()
     }
     return {

@@ -54,6 +54,8 @@ export interface SqliteTimeSeriesStore extends TimeSeriesStore {
 }
 
 const POINT_COLUMNS = 'device_id, measurement, time_ms, seq, dimensions, measures, alarms'
+/** A point's own columns: its device and measurement are its batch's. */
+const ROW_COLUMNS = 'time_ms, seq, dimensions, measures, alarms'
 /** Points of the batches of one device and measurement that overlap [@from, @to), joined through their row ranges. */
 const IN_RANGE = `FROM ts_batches AS b CROSS JOIN ts_rows AS p
   WHERE b.device_id = @d AND b.measurement = @m AND b.max_time_ms >= @from AND b.min_time_ms < @to
@@ -65,25 +67,28 @@ const IN_RANGE = `FROM ts_batches AS b CROSS JOIN ts_rows AS p
  * measurement, time span and row range, and queries go from the batches overlapping the range to their rows. A
  * per-point index (the layout before) was inserted into mid-tree at every envelope, each device's key range
  * splitting pages there: without it the router did ~20 % more records per CPU-second (bench:router, issue #17).
- * Points stay unique on (device, measurement, time, seq): a write skips those already stored (one index seek when
- * the write is newer than what is stored, the router's case). The cloud keeps this in `ingest.db`
+ * A row holds the point's own columns (its device and measurement are its batch's). Points stay unique on (device,
+ * measurement, time, seq): a write skips those already stored (one index seek when the write is newer than what is
+ * stored, the router's case). The cloud keeps this in `ingest.db`
  * (`createLocalIngest`); a `ts_points` table of the layouts before, found in the same file, is converted on open.
  */
 export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore {
   db.exec(`CREATE TABLE IF NOT EXISTS ts_rows (
-    device_id TEXT NOT NULL, measurement TEXT NOT NULL, time_ms INTEGER NOT NULL, seq INTEGER NOT NULL,
-    dimensions TEXT, measures TEXT NOT NULL, alarms TEXT)`)
+    time_ms INTEGER NOT NULL, seq INTEGER NOT NULL, dimensions TEXT, measures TEXT NOT NULL, alarms TEXT)`)
+  // The first version of this layout (one commit of issue #17) kept each row's device and measurement too.
+  const rowColumns = db.prepare("SELECT name FROM pragma_table_info('ts_rows')").pluck().all()
+  if (rowColumns.includes('device_id')) db.exec('ALTER TABLE ts_rows DROP COLUMN device_id; ALTER TABLE ts_rows DROP COLUMN measurement')
   db.exec(`CREATE TABLE IF NOT EXISTS ts_batches (device_id TEXT NOT NULL, measurement TEXT NOT NULL,
     min_time_ms INTEGER NOT NULL, max_time_ms INTEGER NOT NULL, first_row INTEGER NOT NULL, last_row INTEGER NOT NULL)`)
   db.exec('CREATE INDEX IF NOT EXISTS ts_batches_span ON ts_batches (device_id, measurement, max_time_ms)')
   // Multi-row INSERTs (up to 100 rows per statement) cross into SQLite once per chunk instead of once per row.
-  const COLUMNS = 7
+  const COLUMNS = 5
   const insertStmts = new Map<number, ReturnType<Database['prepare']>>()
   const insertRows = (n: number) => {
     let stmt = insertStmts.get(n)
     if (!stmt) {
-      const values = Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')
-      stmt = db.prepare(`INSERT INTO ts_rows (${POINT_COLUMNS}) VALUES ${values}`)
+      const values = Array.from({ length: n }, () => '(?, ?, ?, ?, ?)').join(', ')
+      stmt = db.prepare(`INSERT INTO ts_rows (${ROW_COLUMNS}) VALUES ${values}`)
       insertStmts.set(n, stmt)
     }
     return stmt
@@ -135,8 +140,6 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
       let k = 0
       for (let i = start; i < end; i++) {
         const p = points[i]!
-        params[k++] = p.deviceId
-        params[k++] = p.measurement
         params[k++] = p.timeMs
         params[k++] = p.seq
         params[k++] = hasKeys(p.dimensions) ? JSON.stringify(p.dimensions) : null
@@ -179,7 +182,8 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
     })()
   }
 
-  const rangeStmt = db.prepare(`SELECT p.* ${IN_RANGE} ORDER BY p.time_ms, p.seq`)
+  const rangeStmt = db.prepare(`SELECT b.device_id, b.measurement, p.time_ms, p.seq, p.dimensions, p.measures, p.alarms ${IN_RANGE}
+    ORDER BY p.time_ms, p.seq`)
   const devicesStmt = db.prepare(`SELECT DISTINCT b.device_id FROM ts_batches AS b
     WHERE b.measurement = @m AND b.max_time_ms >= @from AND b.min_time_ms < @to AND EXISTS (
       SELECT 1 FROM ts_rows AS p WHERE p.rowid BETWEEN b.first_row AND b.last_row AND p.time_ms >= @from AND p.time_ms < @to)
