@@ -80,6 +80,8 @@ export function createDurableEventBus(options: DurableEventBusOptions): DurableE
     random: options.random ?? Math.random,
   }
   const targets = new Map<string, Target>()
+  /** The targets' names, copied when one subscribes or leaves, not at every event. */
+  let targetNames: readonly string[] = []
   const live = new Set<PositionEventHandler>()
   const stats: Record<string, EventBusTargetStats> = {}
   let liveQueue: LocationDevicePositionEvent[] = []
@@ -146,7 +148,7 @@ export function createDurableEventBus(options: DurableEventBusOptions): DurableE
     while (!closed) {
       // Live listeners (the console's map) first, before every batch: a durable backlog must not starve them.
       await notifyLive()
-      const rows = store.due(nowMs(), [...targets.keys()], 200)
+      const rows = store.due(nowMs(), targetNames, 200)
       if (rows.length === 0) return
       for (const d of rows) {
         if (closed) return
@@ -183,8 +185,8 @@ export function createDurableEventBus(options: DurableEventBusOptions): DurableE
   }
 
   const enqueue = (event: LocationDevicePositionEvent): void => {
-    const durable = [...targets.keys()]
-    store.enqueue(JSON.stringify(event), durable, nowMs())
+    // With no target subscribed nothing is stored, so the event is not serialised either.
+    if (targetNames.length > 0) store.enqueue(JSON.stringify(event), targetNames, nowMs())
     if (live.size > 0) liveQueue.push(event)
     // Deferred: whatever transaction this runs in has committed by the time the delivery loop reads it.
     schedule()
@@ -205,9 +207,11 @@ export function createDurableEventBus(options: DurableEventBusOptions): DurableE
       }
       const name = opts.target
       targets.set(name, { handler, inTransaction: opts.inTransaction ?? false })
+      targetNames = [...targets.keys()]
       schedule()
       return () => {
         targets.delete(name)
+        targetNames = [...targets.keys()]
       }
     },
     health: () => ({ targets: stats, stored: store.counts() }),
