@@ -8,7 +8,7 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { envelope, silentLogger, tempDir, turbineSample } from '../ingest/support/fixtures.js'
 import { repoRoot } from '../support/cli.js'
-import { type LegacyLayout, writeLegacyPoints } from './support/legacy-time-series.js'
+import { type LegacyLayout, storedTimeSeriesPoints, writeLegacyPoints } from './support/legacy-time-series.js'
 
 const T0 = 1_700_000_000_000
 const openIngestChild = fileURLToPath(new URL('./support/open-ingest.ts', import.meta.url))
@@ -38,13 +38,11 @@ function writeOldTimeSeries(dir: string, points: readonly TimeSeriesPoint[], lay
 function storedPoints(dir: string): string[] {
   const db = new Database(join(dir, 'ingest.db'), { readonly: true })
   try {
-    return (
-      db
-        .prepare(`SELECT b.device_id, p.seq, p.time_ms, p.measures, p.alarms
-         FROM ts_batches AS b JOIN ts_rows AS p ON p.rowid BETWEEN b.first_row AND b.last_row`)
-        .all() as Array<Record<string, unknown>>
-    )
-      .map((r) => `${r['device_id']} ${r['seq']} ${r['time_ms']} ${r['measures']} ${r['alarms']}`)
+    return storedTimeSeriesPoints(db)
+      .map(
+        ([deviceId, timeMs, seq, measures, alarms]) =>
+          `${deviceId} ${seq} ${timeMs} ${JSON.stringify(measures)} ${alarms ? JSON.stringify(alarms) : null}`,
+      )
       .sort()
   } finally {
     db.close()

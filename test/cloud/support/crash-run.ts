@@ -8,6 +8,7 @@ import Database from 'better-sqlite3'
 import { position, tempDir, turbineSample } from '../../ingest/support/fixtures.js'
 import { spawnCli, stop, waitForOutput } from '../../support/cli.js'
 import type { MosquittoHandle } from '../../support/mosquitto.js'
+import { storedTimeSeriesPoints } from './legacy-time-series.js'
 
 /** A small seeded PRNG (mulberry32), so a failing run's kill moments can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
@@ -279,11 +280,7 @@ export async function runCrashLoop(options: CrashRunOptions): Promise<CrashRunRe
     } else {
       // The local time series lives in ingest.db, committed with the router's marks.
       const ts = new Database(join(dataDir, 'ingest.db'), { readonly: true })
-      storedMetrics = (
-        ts
-          .prepare('SELECT b.device_id, p.seq FROM ts_batches AS b JOIN ts_rows AS p ON p.rowid BETWEEN b.first_row AND b.last_row')
-          .all() as Array<{ device_id: string; seq: number }>
-      ).map((r) => `${r.device_id} ${r.seq}`)
+      storedMetrics = storedTimeSeriesPoints(ts).map(([deviceId, , seq]) => `${deviceId} ${seq}`)
       ts.close()
     }
     return {

@@ -25,3 +25,19 @@ export function writeLegacyPoints(db: Database.Database, layout: LegacyLayout, p
     }
   })()
 }
+
+/** Every point the SQLite time series in `db` holds, as `[deviceId, timeMs, seq, measures, alarms | null]`, read from its table. */
+export function storedTimeSeriesPoints(db: Database.Database): Array<[string, number, number, Record<string, number>, string[] | null]> {
+  const writes = db.prepare('SELECT device_id, points FROM ts_writes ORDER BY rowid').all() as Array<{ device_id: string; points: string }>
+  return writes.flatMap((w) =>
+    (JSON.parse(w.points) as Array<[number, number, Record<string, number>, string[] | null]>).map(
+      ([timeMs, seq, measures, alarms]): [string, number, number, Record<string, number>, string[] | null] => [
+        w.device_id,
+        timeMs,
+        seq,
+        measures,
+        alarms,
+      ],
+    ),
+  )
+}

@@ -2,7 +2,8 @@ import { existsSync, rmSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
 import type { Logger } from 'pino'
 import { CloudError } from '../../errors.js'
-import { copyLegacyPoints, type SqliteTimeSeriesStore } from './sqlite-time-series-store.js'
+import { copyLegacyPoints } from './sqlite-time-series-legacy.js'
+import type { SqliteTimeSeriesStore } from './sqlite-time-series-store.js'
 
 /**
  * Moves the points of a time series file of its own (`timeseries.db`, how the cloud kept them before they moved into

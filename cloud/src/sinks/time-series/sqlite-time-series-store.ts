@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { CloudError } from '../../errors.js'
 import { NOTHING_REJECTED, type SinkWriteResult } from '../sink-result.js'
+import { convertLegacyTables } from './sqlite-time-series-legacy.js'
 import {
   type AlarmCount,
   FIELD_NAME_PATTERN,
@@ -13,15 +14,8 @@ import {
   type WindowQuery,
 } from './time-series-store.js'
 
-interface PointRow {
-  device_id: string
-  measurement: Measurement
-  time_ms: number
-  seq: number
-  dimensions: string | null
-  measures: string
-  alarms: string | null
-}
+/** A stored point inside its write's JSON array: [timeMs, seq, measures, alarms or null, dimensions or null]. */
+type StoredPoint = [number, number, Record<string, number>, string[] | null, Record<string, string> | null]
 
 function assertField(field: string): void {
   if (!FIELD_NAME_PATTERN.test(field))
@@ -38,9 +32,9 @@ function hasKeys(o: object): boolean {
   return false
 }
 
-const dimsMatch = (row: PointRow, dims: Readonly<Record<string, string>> | undefined): boolean => {
+const dimsMatch = (stored: Record<string, string> | null, dims: Readonly<Record<string, string>> | undefined): boolean => {
   if (!dims) return true
-  const d = (row.dimensions ? JSON.parse(row.dimensions) : {}) as Record<string, string>
+  const d = stored ?? {}
   return Object.entries(dims).every(([k, v]) => d[k] === v)
 }
 
@@ -53,59 +47,45 @@ export interface SqliteTimeSeriesStore extends TimeSeriesStore {
   writeInTransaction(points: readonly TimeSeriesPoint[]): SinkWriteResult
 }
 
-const POINT_COLUMNS = 'device_id, measurement, time_ms, seq, dimensions, measures, alarms'
-/** A point's own columns: its device and measurement are its batch's. */
-const ROW_COLUMNS = 'time_ms, seq, dimensions, measures, alarms'
-/** Points of the batches of one device and measurement that overlap [@from, @to), joined through their row ranges. */
-const IN_RANGE = `FROM ts_batches AS b CROSS JOIN ts_rows AS p
-  WHERE b.device_id = @d AND b.measurement = @m AND b.max_time_ms >= @from AND b.min_time_ms < @to
-    AND p.rowid BETWEEN b.first_row AND b.last_row AND p.time_ms >= @from AND p.time_ms < @to`
+/** Points per stored write at most (a larger write, e.g. a file moved in, is stored as several). */
+const MAX_POINTS_PER_WRITE = 1000
+const EMPTY: Record<string, string> = {}
 
 /**
- * The local time series store: points as rows (measures as JSON, alarms as a JSON array, NULL when none), appended
- * in arrival order, and one index entry per write instead of one per point: `ts_batches` holds each write's device,
- * measurement, time span and row range, and queries go from the batches overlapping the range to their rows. A
- * per-point index (the layout before) was inserted into mid-tree at every envelope, each device's key range
- * splitting pages there: without it the router did ~20 % more records per CPU-second (bench:router, issue #17).
- * A row holds the point's own columns (its device and measurement are its batch's). Points stay unique on (device,
- * measurement, time, seq): a write skips those already stored (one index seek when the write is newer than what is
- * stored, the router's case). The cloud keeps this in `ingest.db`
- * (`createLocalIngest`); a `ts_points` table of the layouts before, found in the same file, is converted on open.
+ * The local time series store: one row per write (per envelope when the router writes) and per device and
+ * measurement, holding its points as one JSON array of `[timeMs, seq, measures, alarms | null, dimensions | null]`
+ * with the write's time span, indexed on (device, measurement, latest time). Reads parse the writes that overlap the
+ * range and keep the points inside it. Against a row and an index entry per point, which SQLite inserted into
+ * mid-tree at every envelope, and then a row per point with one index entry per write, bench:router did ~17 % and
+ * then ~11 % more records per CPU-second (paired runs, issue #17). Points stay unique on (device, measurement, time,
+ * seq): a write skips those already stored (one index seek when it is newer than what is stored, the router's
+ * case). The cloud keeps this in `ingest.db` (`createLocalIngest`); tables of the layouts before, found in the same
+ * file, are converted on open.
  */
 export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore {
-  db.exec(`CREATE TABLE IF NOT EXISTS ts_rows (
-    time_ms INTEGER NOT NULL, seq INTEGER NOT NULL, dimensions TEXT, measures TEXT NOT NULL, alarms TEXT)`)
-  // The first version of this layout (one commit of issue #17) kept each row's device and measurement too.
-  const rowColumns = db.prepare("SELECT name FROM pragma_table_info('ts_rows')").pluck().all()
-  if (rowColumns.includes('device_id')) db.exec('ALTER TABLE ts_rows DROP COLUMN device_id; ALTER TABLE ts_rows DROP COLUMN measurement')
-  db.exec(`CREATE TABLE IF NOT EXISTS ts_batches (device_id TEXT NOT NULL, measurement TEXT NOT NULL,
-    min_time_ms INTEGER NOT NULL, max_time_ms INTEGER NOT NULL, first_row INTEGER NOT NULL, last_row INTEGER NOT NULL)`)
-  db.exec('CREATE INDEX IF NOT EXISTS ts_batches_span ON ts_batches (device_id, measurement, max_time_ms)')
-  // Multi-row INSERTs (up to 100 rows per statement) cross into SQLite once per chunk instead of once per row.
-  const COLUMNS = 5
-  const insertStmts = new Map<number, ReturnType<Database['prepare']>>()
-  const insertRows = (n: number) => {
-    let stmt = insertStmts.get(n)
-    if (!stmt) {
-      const values = Array.from({ length: n }, () => '(?, ?, ?, ?, ?)').join(', ')
-      stmt = db.prepare(`INSERT INTO ts_rows (${ROW_COLUMNS}) VALUES ${values}`)
-      insertStmts.set(n, stmt)
+  db.exec(`CREATE TABLE IF NOT EXISTS ts_writes (device_id TEXT NOT NULL, measurement TEXT NOT NULL,
+    min_time_ms INTEGER NOT NULL, max_time_ms INTEGER NOT NULL, points TEXT NOT NULL)`)
+  // The earliest time is in the index too, so a range is found from the index alone.
+  db.exec('CREATE INDEX IF NOT EXISTS ts_writes_span ON ts_writes (device_id, measurement, max_time_ms, min_time_ms)')
+  const insertWrite = db.prepare('INSERT INTO ts_writes (device_id, measurement, min_time_ms, max_time_ms, points) VALUES (?, ?, ?, ?, ?)')
+  const overlapping = db
+    .prepare(`SELECT points FROM ts_writes WHERE device_id = @d AND measurement = @m AND max_time_ms >= @from AND min_time_ms < @to
+      ORDER BY rowid`)
+    .pluck()
+
+  /** The stored points of one device and measurement in [fromMs, toMs), in write order. */
+  const storedIn = (deviceId: string, measurement: Measurement, fromMs: number, toMs: number): StoredPoint[] => {
+    const out: StoredPoint[] = []
+    for (const text of overlapping.all({ d: deviceId, m: measurement, from: fromMs, to: toMs }) as string[]) {
+      for (const p of JSON.parse(text) as StoredPoint[]) if (p[0] >= fromMs && p[0] < toMs) out.push(p)
     }
-    return stmt
+    return out
   }
-  const insertBatch = db.prepare(
-    'INSERT INTO ts_batches (device_id, measurement, min_time_ms, max_time_ms, first_row, last_row) VALUES (?, ?, ?, ?, ?, ?)',
-  )
-  const storedStmt = db.prepare(`SELECT p.time_ms AS t, p.seq AS s ${IN_RANGE}`)
-  const EMPTY: Record<string, string> = {}
 
   /** The points of `run` (one device and measurement) not stored yet, nor earlier in the run. */
   const unstored = (run: readonly TimeSeriesPoint[], minMs: number, maxMs: number): readonly TimeSeriesPoint[] => {
     const first = run[0]!
-    const stored = storedStmt.all({ d: first.deviceId, m: first.measurement, from: minMs, to: maxMs + 1 }) as Array<{
-      t: number
-      s: number
-    }>
+    const stored = storedIn(first.deviceId, first.measurement, minMs, maxMs + 1)
     let increasing = true
     for (let i = 1; i < run.length && increasing; i++) {
       const a = run[i - 1]!
@@ -113,7 +93,7 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
       increasing = a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.seq < b.seq)
     }
     if (stored.length === 0 && increasing) return run
-    const seen = new Set(stored.map((r) => `${r.t}:${r.s}`))
+    const seen = new Set(stored.map((p) => `${p[0]}:${p[1]}`))
     return run.filter((p) => {
       const key = `${p.timeMs}:${p.seq}`
       if (seen.has(key)) return false
@@ -122,7 +102,7 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
     })
   }
 
-  /** Inserts one device's and measurement's points as one batch (their rows are consecutive: one writer). */
+  /** Stores one device's and measurement's points as one row. */
   const insertRun = (run: readonly TimeSeriesPoint[]): void => {
     let minMs = run[0]!.timeMs
     let maxMs = minMs
@@ -132,36 +112,20 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
     }
     const points = unstored(run, minMs, maxMs)
     if (points.length === 0) return
-    let firstRow = 0
-    let lastRow = 0
-    for (let start = 0; start < points.length; start += 100) {
-      const end = Math.min(points.length, start + 100)
-      const params: unknown[] = new Array((end - start) * COLUMNS)
-      let k = 0
-      for (let i = start; i < end; i++) {
-        const p = points[i]!
-        params[k++] = p.timeMs
-        params[k++] = p.seq
-        params[k++] = hasKeys(p.dimensions) ? JSON.stringify(p.dimensions) : null
-        params[k++] = p.measuresJson ?? JSON.stringify(p.measures)
-        params[k++] = p.alarms.length > 0 ? JSON.stringify(p.alarms) : null
-      }
-      lastRow = Number(insertRows(end - start).run(params).lastInsertRowid)
-      if (start === 0) firstRow = lastRow - (end - start) + 1
-    }
-    // SQLite gives a new row the largest rowid + 1; a range with a gap would hide rows from the queries.
-    if (lastRow - firstRow + 1 !== points.length) {
-      throw new CloudError('CLOUD_TIME_SERIES_ROWS', `rows ${firstRow}..${lastRow} are not the ${points.length} points just inserted`)
-    }
-    if (points !== run) {
-      minMs = points[0]!.timeMs
-      maxMs = minMs
-      for (const p of points) {
-        if (p.timeMs < minMs) minMs = p.timeMs
+    let text = '['
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i]!
+      if (points !== run) {
+        if (i === 0) minMs = maxMs = p.timeMs
+        else if (p.timeMs < minMs) minMs = p.timeMs
         else if (p.timeMs > maxMs) maxMs = p.timeMs
       }
+      // measuresJson is the record's own validated JSON text (the router copies it), an object of numbers.
+      text += `${i === 0 ? '' : ','}[${p.timeMs},${p.seq},${p.measuresJson ?? JSON.stringify(p.measures)},${
+        p.alarms.length > 0 ? JSON.stringify(p.alarms) : 'null'
+      },${hasKeys(p.dimensions) ? JSON.stringify(p.dimensions) : 'null'}]`
     }
-    insertBatch.run(run[0]!.deviceId, run[0]!.measurement, minMs, maxMs, firstRow, lastRow)
+    insertWrite.run(points[0]!.deviceId, points[0]!.measurement, minMs, maxMs, `${text}]`)
   }
 
   const insertAll = (points: readonly TimeSeriesPoint[]): void => {
@@ -169,43 +133,32 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
     for (let i = 1; i <= points.length; i++) {
       const p = points[i]
       const s = points[start]!
-      if (p && p.deviceId === s.deviceId && p.measurement === s.measurement) continue
+      if (p && p.deviceId === s.deviceId && p.measurement === s.measurement && i - start < MAX_POINTS_PER_WRITE) continue
       insertRun(start === 0 && i === points.length ? points : points.slice(start, i))
       start = i
     }
   }
   const writeAll = db.transaction(insertAll)
-  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ts_points'").get() !== undefined) {
-    db.transaction(() => {
-      copyLegacyPoints(db, 'main', insertAll)
-      db.exec('DROP TABLE main.ts_points')
-    })()
+  convertLegacyTables(db, insertAll)
+
+  // Devices with a write inside the range, and the writes that straddle one of its ends (read point by point: a
+  // write's span can overlap the range with none of its points inside it).
+  const devicesInside = db
+    .prepare('SELECT DISTINCT device_id FROM ts_writes WHERE measurement = @m AND min_time_ms >= @from AND max_time_ms < @to')
+    .pluck()
+  const straddling = db.prepare(`SELECT device_id, points FROM ts_writes WHERE measurement = @m AND max_time_ms >= @from
+    AND min_time_ms < @to AND NOT (min_time_ms >= @from AND max_time_ms < @to)`)
+
+  /** Per window of `windowMs` aligned to the epoch (as SQL's `t - t % w`), in window order. */
+  const byWindow = <T>(points: readonly StoredPoint[], windowMs: number, add: (acc: T | undefined, p: StoredPoint) => T) => {
+    const windows = new Map<number, T>()
+    for (const p of points) {
+      const w = p[0] - (p[0] % windowMs)
+      windows.set(w, add(windows.get(w), p))
+    }
+    return [...windows].sort((a, b) => a[0] - b[0])
   }
 
-  const rangeStmt = db.prepare(`SELECT b.device_id, b.measurement, p.time_ms, p.seq, p.dimensions, p.measures, p.alarms ${IN_RANGE}
-    ORDER BY p.time_ms, p.seq`)
-  const devicesStmt = db.prepare(`SELECT DISTINCT b.device_id FROM ts_batches AS b
-    WHERE b.measurement = @m AND b.max_time_ms >= @from AND b.min_time_ms < @to AND EXISTS (
-      SELECT 1 FROM ts_rows AS p WHERE p.rowid BETWEEN b.first_row AND b.last_row AND p.time_ms >= @from AND p.time_ms < @to)
-    ORDER BY b.device_id`)
-  const alarmStmt = db.prepare(`SELECT (p.time_ms - p.time_ms % @w) AS windowStartMs, j.value AS alarm, COUNT(*) AS count
-    ${IN_RANGE.replace('CROSS JOIN ts_rows AS p', 'CROSS JOIN ts_rows AS p CROSS JOIN json_each(p.alarms) AS j')} AND p.alarms IS NOT NULL
-    GROUP BY windowStartMs, alarm ORDER BY windowStartMs, alarm`)
-  const windowStmts = new Map<string, ReturnType<Database['prepare']>>()
-  const windowStmt = (field: string, dimKeys: readonly string[]) => {
-    const key = [field, ...dimKeys].join('\0')
-    let s = windowStmts.get(key)
-    if (!s) {
-      // Field and dimension names are checked against FIELD_NAME_PATTERN, so they are safe inside the JSON paths.
-      const dimFilter = dimKeys.map((k, i) => ` AND json_extract(p.dimensions, '$.${k}') = @dim${i}`).join('')
-      s = db.prepare(`SELECT (time_ms - time_ms % @w) AS windowStartMs, COUNT(v) AS count, AVG(v) AS mean, MIN(v) AS min, MAX(v) AS max,
-          SUM(v * v) AS sumSq, SUM(v) AS sum
-        FROM (SELECT p.time_ms AS time_ms, json_extract(p.measures, '$.${field}') AS v ${IN_RANGE}${dimFilter})
-        WHERE v IS NOT NULL GROUP BY windowStartMs ORDER BY windowStartMs`)
-      windowStmts.set(key, s)
-    }
-    return s
-  }
   return {
     storesMeasuresJson: true,
     async write(points) {
@@ -217,78 +170,72 @@ export function createSqliteTimeSeriesStore(db: Database): SqliteTimeSeriesStore
       return { written: points.length, rejected: NOTHING_REJECTED }
     },
     async range(q: RangeQuery) {
-      const rows = (rangeStmt.all({ d: q.deviceId, m: q.measurement, from: q.fromMs, to: q.toMs }) as PointRow[]).filter((r) =>
-        dimsMatch(r, q.dimensions),
-      )
-      return rows.map((r) => ({
-        deviceId: r.device_id,
-        measurement: r.measurement,
-        timeMs: r.time_ms,
-        seq: r.seq,
-        dimensions: r.dimensions ? JSON.parse(r.dimensions) : EMPTY,
-        measures: JSON.parse(r.measures),
-        alarms: r.alarms ? JSON.parse(r.alarms) : [],
-      }))
+      return storedIn(q.deviceId, q.measurement, q.fromMs, q.toMs)
+        .filter((p) => dimsMatch(p[4], q.dimensions))
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+        .map((p) => ({
+          deviceId: q.deviceId,
+          measurement: q.measurement,
+          timeMs: p[0],
+          seq: p[1],
+          dimensions: p[4] ?? EMPTY,
+          measures: p[2],
+          alarms: p[3] ?? [],
+        }))
     },
     async windows(q: WindowQuery) {
       assertField(q.field)
       const w = q.windowMs ?? TEN_MINUTES_MS
       assertWindow(w)
-      const dimEntries = Object.entries(q.dimensions ?? {})
-      for (const [k] of dimEntries) assertField(k)
-      const params: Record<string, unknown> = { w, d: q.deviceId, m: q.measurement, from: q.fromMs, to: q.toMs }
-      dimEntries.forEach(([, v], i) => {
-        params[`dim${i}`] = v
-      })
-      const rows = windowStmt(
-        q.field,
-        dimEntries.map(([k]) => k),
-      ).all(params) as Array<Omit<WindowAggregate, 'std'> & { sumSq: number; sum: number }>
-      return rows.map(({ sumSq, sum, ...r }) => ({
-        ...r,
-        // Sample standard deviation, as InfluxQL STDDEV() and Timestream stddev().
-        std: r.count < 2 ? null : Math.sqrt(Math.max(0, (sumSq - (sum * sum) / r.count) / (r.count - 1))),
-      }))
+      for (const k of Object.keys(q.dimensions ?? {})) assertField(k)
+      const values = storedIn(q.deviceId, q.measurement, q.fromMs, q.toMs).filter(
+        (p) => dimsMatch(p[4], q.dimensions) && typeof p[2][q.field] === 'number',
+      )
+      type Acc = { count: number; sum: number; sumSq: number; min: number; max: number }
+      return byWindow<Acc>(values, w, (acc, p) => {
+        const v = p[2][q.field]!
+        if (!acc) return { count: 1, sum: v, sumSq: v * v, min: v, max: v }
+        acc.count++
+        acc.sum += v
+        acc.sumSq += v * v
+        if (v < acc.min) acc.min = v
+        if (v > acc.max) acc.max = v
+        return acc
+      }).map(
+        ([windowStartMs, a]): WindowAggregate => ({
+          windowStartMs,
+          count: a.count,
+          mean: a.sum / a.count,
+          min: a.min,
+          max: a.max,
+          // Sample standard deviation, as InfluxQL STDDEV() and Timestream stddev().
+          std: a.count < 2 ? null : Math.sqrt(Math.max(0, (a.sumSq - (a.sum * a.sum) / a.count) / (a.count - 1))),
+        }),
+      )
     },
     async alarmCounts(q) {
       const w = q.windowMs ?? TEN_MINUTES_MS
       assertWindow(w)
-      return alarmStmt.all({ w, d: q.deviceId, m: q.measurement, from: q.fromMs, to: q.toMs }) as AlarmCount[]
+      const withAlarms = storedIn(q.deviceId, q.measurement, q.fromMs, q.toMs).filter((p) => p[3] !== null)
+      const out: AlarmCount[] = []
+      for (const [windowStartMs, counts] of byWindow<Map<string, number>>(withAlarms, w, (acc, p) => {
+        const m = acc ?? new Map<string, number>()
+        for (const a of p[3]!) m.set(a, (m.get(a) ?? 0) + 1)
+        return m
+      })) {
+        for (const alarm of [...counts.keys()].sort()) out.push({ windowStartMs, alarm, count: counts.get(alarm)! })
+      }
+      return out
     },
     async devices(measurement, fromMs = Number.MIN_SAFE_INTEGER, toMs = Number.MAX_SAFE_INTEGER) {
-      return (devicesStmt.all({ m: measurement, from: fromMs, to: toMs }) as Array<{ device_id: string }>).map((r) => r.device_id)
+      const q = { m: measurement, from: fromMs, to: toMs }
+      const devices = new Set(devicesInside.all(q) as string[])
+      for (const w of straddling.all(q) as Array<{ device_id: string; points: string }>) {
+        if (devices.has(w.device_id)) continue
+        if ((JSON.parse(w.points) as StoredPoint[]).some((p) => p[0] >= fromMs && p[0] < toMs)) devices.add(w.device_id)
+      }
+      return [...devices].sort()
     },
     async close() {},
-  }
-}
-
-/**
- * Copies the points of a `ts_points` table of the layouts before (one row per point, unique on device, measurement,
- * time, seq) in `schema` through `write`, in key order, so each device's points become a few large batches. Runs
- * inside the caller's transaction.
- */
-export function copyLegacyPoints(db: Database, schema: string, write: (points: readonly TimeSeriesPoint[]) => void): number {
-  const page = db.prepare(`SELECT ${POINT_COLUMNS} FROM ${schema}.ts_points
-    WHERE (device_id, measurement, time_ms, seq) > (?, ?, ?, ?) ORDER BY device_id, measurement, time_ms, seq LIMIT 5000`)
-  let after: [string, string, number, number] = ['', '', Number.MIN_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]
-  let copied = 0
-  for (;;) {
-    const rows = page.all(...after) as PointRow[]
-    if (rows.length === 0) return copied
-    write(
-      rows.map((r) => ({
-        deviceId: r.device_id,
-        measurement: r.measurement,
-        timeMs: r.time_ms,
-        seq: r.seq,
-        dimensions: r.dimensions ? JSON.parse(r.dimensions) : {},
-        measures: {},
-        measuresJson: r.measures,
-        alarms: r.alarms ? JSON.parse(r.alarms) : [],
-      })),
-    )
-    copied += rows.length
-    const last = rows[rows.length - 1]!
-    after = [last.device_id, last.measurement, last.time_ms, last.seq]
   }
 }
