@@ -23,6 +23,7 @@ import { loadTlsMaterial } from './mqtt/tls.js'
 import { GroupCommitter } from './outbox/group-commit.js'
 import type { SqliteOutbox } from './outbox/outbox.js'
 import { openOutbox, type SalvageReport } from './outbox/salvage.js'
+import { translateSqliteError } from './outbox/sqlite-errors.js'
 import { ENVELOPE_OVERHEAD_BYTES, PER_RECORD_OVERHEAD_BYTES } from './publish/envelope-batch.js'
 import { Publisher } from './publish/publisher.js'
 import { type AgentTransport, createTransport } from './transport/transport.js'
@@ -290,7 +291,7 @@ class EdgeAgent implements Agent {
       connection: this.state === 'closed' ? 'disconnected' : this.mqtt.state,
       queueDepth: o?.depth() ?? 0,
       queueBytes: o?.totalBytes() ?? 0,
-      oldestCreatedMs: o && this.state !== 'closed' ? o.oldestCreatedMs() : null,
+      oldestCreatedMs: o && this.state !== 'closed' ? this.oldestOrNull(o) : null,
       inflight: this.publisher?.inflightCount ?? 0,
       counters: { ...this.counters, reconnects: this.mqtt.reconnects },
       lastError: this.lastError.get(),
@@ -325,6 +326,16 @@ class EdgeAgent implements Agent {
       await this.accept('events', event)
     } catch (err) {
       this.log.error({ err }, 'could not store the outbox-salvaged event')
+    }
+  }
+
+  /** The oldest record's commit time; null when the disk cannot read it (health always answers; the error is kept). */
+  private oldestOrNull(o: SqliteOutbox): number | null {
+    try {
+      return o.oldestCreatedMs()
+    } catch (err) {
+      this.lastError.record(translateSqliteError(err, 'reading the oldest record for health'))
+      return null
     }
   }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** Debian's interpreter: python3-fusepy is installed for it (a pyenv or venv python3 on PATH would not have it). */
@@ -11,6 +11,11 @@ export interface PowerCutMount {
   readonly mount: string
   /** The power cut: the filesystem process is killed (its unsynced writes die with it) and the mount detached. */
   cut(): Promise<void>
+  /**
+   * From now on every fsync/fdatasync, data write or data read fails with EIO, as a failing disk's do
+   * (`read-eio-from N`: reads reaching byte N of a file or beyond); `none` ends it.
+   */
+  fault(kind: 'fsync-eio' | 'write-eio' | 'read-eio' | `read-eio-from ${number}` | 'none'): void
 }
 
 function mounted(mount: string): boolean {
@@ -21,7 +26,8 @@ function mounted(mount: string): boolean {
 
 /**
  * Mounts test/support/powercut-fs.py (FUSE, `fuse3` + `python3-fusepy` from Debian; `.ci/run` installs them) over
- * `backing` at `mount`: a disk whose write cache is lost in a power cut. Waits until the mount is live.
+ * `backing` at `mount`: a disk whose write cache is lost in a power cut, and that can be made to fail with EIO.
+ * Waits until the mount is live.
  */
 export async function mountPowerCutFs(backing: string, mount: string): Promise<PowerCutMount> {
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found: install python3 and python3-fusepy (apt-get)`)
@@ -47,6 +53,9 @@ export async function mountPowerCutFs(backing: string, mount: string): Promise<P
   }
   return {
     mount,
+    fault(kind) {
+      writeFileSync(join(mount, '.fault'), kind)
+    },
     async cut() {
       if (exited === undefined) proc.kill('SIGKILL')
       await exit

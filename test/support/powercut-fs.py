@@ -10,7 +10,11 @@ would hold after it. Metadata (create, unlink, rename, mkdir, truncate) reaches 
 journaling filesystem's metadata would after its journal commit; SQLite and the agent sync a file's data before
 they rely on a rename or a truncation.
 
-Used by test/agent/power-cut.test.ts (python3-fusepy and fuse3 from Debian).
+Disk faults: writing `fsync-eio`, `write-eio`, `read-eio` or `none` to MOUNT_POINT/.fault makes every later
+fsync/fdatasync, data write or data read fail with EIO (`read-eio-from N`: reads reaching byte N or beyond) (as a failing disk reports it), until `none` is written. The control file
+never reaches BACKING_DIR and takes effect before the write to it returns.
+
+Used by test/agent/power-cut.test.ts and test/agent/disk-errors.test.ts (python3-fusepy and fuse3 from Debian).
 """
 import errno
 import os
@@ -20,6 +24,8 @@ import threading
 from fusepy import FUSE, FuseOSError, Operations
 
 PAGE = 4096
+CONTROL = '/.fault'
+FAULTS = ('none', 'fsync-eio', 'write-eio', 'read-eio')
 
 
 class PowerCutFS(Operations):
@@ -29,6 +35,8 @@ class PowerCutFS(Operations):
         # Per backing path: {page number: bytes of PAGE or less (the file's tail)}, and the size seen through us.
         self.dirty = {}
         self.size = {}
+        self.fault = 'none'
+        self.read_eio_from = 0
 
     def _full(self, path):
         return os.path.join(self.root, path.lstrip('/'))
@@ -40,6 +48,8 @@ class PowerCutFS(Operations):
 
     # Metadata: straight to the backing directory.
     def getattr(self, path, fh=None):
+        if path == CONTROL:
+            return {'st_mode': 0o100600, 'st_nlink': 1, 'st_size': 0, 'st_uid': 0, 'st_gid': 0, 'st_atime': 0, 'st_mtime': 0, 'st_ctime': 0}
         full = self._full(path)
         st = os.lstat(full)
         attrs = {k: getattr(st, k) for k in ('st_atime', 'st_ctime', 'st_gid', 'st_mode', 'st_mtime', 'st_nlink', 'st_size', 'st_uid')}
@@ -92,20 +102,30 @@ class PowerCutFS(Operations):
                 self.size[fn] = self.size.pop(fo)
         os.rename(fo, fn)
 
-    def create(self, path, mode, fi=None):
+    # raw_fi: `fi` is the kernel's fuse_file_info. direct_io sends every read and write of the file here instead of
+    # through the kernel's page cache, so a read fault reaches whoever reads (only SQLite's own cache is in between).
+    def create(self, path, mode, fi):
+        fi.direct_io = 1
+        if path == CONTROL:
+            return 0
         fd = os.open(self._full(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         os.close(fd)
         return 0
 
-    def open(self, path, flags):
+    def open(self, path, fi):
+        fi.direct_io = 1
+        if path == CONTROL:
+            return 0
         full = self._full(path)
-        if flags & os.O_TRUNC:
+        if fi.flags & os.O_TRUNC:
             self.truncate(path, 0)
         if not os.path.exists(full):
             raise FuseOSError(errno.ENOENT)
         return 0
 
     def truncate(self, path, length, fh=None):
+        if path == CONTROL:
+            return
         full = self._full(path)
         with self.mutex:
             pages = self.dirty.get(full, {})
@@ -131,6 +151,8 @@ class PowerCutFS(Operations):
             return f.read(PAGE)
 
     def read(self, path, size, offset, fh):
+        if self.fault == 'read-eio' or (self.fault == 'read-eio-from' and offset + size > self.read_eio_from):
+            raise FuseOSError(errno.EIO)
         full = self._full(path)
         with self.mutex:
             end = min(offset + size, self._size(full))
@@ -149,6 +171,19 @@ class PowerCutFS(Operations):
             return bytes(out)
 
     def write(self, path, data, offset, fh):
+        if path == CONTROL:
+            fault = bytes(data).decode().strip()
+            if fault.startswith('read-eio-from '):
+                # Reads reaching at or beyond this byte offset fail; the file's first bytes (its header) still read.
+                self.read_eio_from = int(fault.split(' ', 1)[1])
+                self.fault = 'read-eio-from'
+            elif fault in FAULTS:
+                self.fault = fault
+            else:
+                raise FuseOSError(errno.EINVAL)
+            return len(data)
+        if self.fault == 'write-eio':
+            raise FuseOSError(errno.EIO)
         full = self._full(path)
         with self.mutex:
             pages = self.dirty.setdefault(full, {})
@@ -186,6 +221,10 @@ class PowerCutFS(Operations):
                 os.close(fd)
 
     def fsync(self, path, datasync, fh):
+        if path == CONTROL:
+            return 0
+        if self.fault == 'fsync-eio':
+            raise FuseOSError(errno.EIO)
         self._sync(self._full(path))
         return 0
 
@@ -206,4 +245,4 @@ class PowerCutFS(Operations):
 if __name__ == '__main__':
     backing, mount = sys.argv[1], sys.argv[2]
     # Single-threaded: operations apply in the order the kernel sends them.
-    FUSE(PowerCutFS(backing), mount, foreground=True, nothreads=True, allow_other=False, default_permissions=False)
+    FUSE(PowerCutFS(backing), mount, foreground=True, nothreads=True, raw_fi=True)

@@ -1,8 +1,8 @@
-import { existsSync, renameSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync, renameSync, statSync } from 'node:fs'
 import { STREAMS, type StreamName } from '@edgetwin/shared-schemas'
 import Database from 'better-sqlite3'
 import type { Logger } from 'pino'
-import { isAgentError } from '../errors.js'
+import { AgentError, isAgentError } from '../errors.js'
 import { type OutboxOptions, SqliteOutbox } from './outbox.js'
 import { MAX_SEQ, rowId, seqOf } from './schema.js'
 
@@ -62,6 +62,9 @@ export function openOutbox(options: OutboxOptions, log: Logger): { outbox: Sqlit
     return { outbox: SqliteOutbox.open(options) }
   } catch (err) {
     if (!isAgentError(err, 'AGENT_DB_CORRUPT')) throw err
+    // SQLite reports a read the disk failed (EIO) as a damaged file too: a disk that cannot read now may read
+    // later, so the file is left as it is and start fails, rather than salvaged and replaced.
+    assertReadable(path)
     const salvaged = readWhatCan(path)
     const movedTo = moveAside(path)
     const outbox = SqliteOutbox.open(options)
@@ -76,6 +79,30 @@ export function openOutbox(options: OutboxOptions, log: Logger): { outbox: Sqlit
         unreadable: salvaged.unreadable,
         quarantineLost: salvaged.quarantineLost,
       }),
+    }
+  }
+}
+
+/** Reads the outbox and its WAL through once; throws AGENT_IO_ERROR when the disk fails to read them. */
+function assertReadable(path: string): void {
+  const buf = Buffer.allocUnsafe(1 << 20)
+  for (const file of [path, `${path}-wal`]) {
+    if (!existsSync(file)) continue
+    let fd: number | undefined
+    try {
+      fd = openSync(file, 'r')
+      for (let pos = 0; ; ) {
+        const n = readSync(fd, buf, 0, buf.length, pos)
+        if (n === 0) break
+        pos += n
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error'
+      throw new AgentError('AGENT_IO_ERROR', `opening outbox ${path}: the disk could not read ${file} (${code}); it is left as it is`, {
+        cause: err,
+      })
+    } finally {
+      if (fd !== undefined) closeSync(fd)
     }
   }
 }

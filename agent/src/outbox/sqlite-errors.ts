@@ -12,7 +12,10 @@ export function translateSqliteError(err: unknown, what: string): AgentError {
   if (code === 'ENOSPC') return new AgentError('AGENT_DISK_FULL', `${what}: the disk is full (${message})`, { cause: err })
   if (code === 'EIO') return new AgentError('AGENT_IO_ERROR', `${what}: disk I/O error (${message})`, { cause: err })
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
-    return new AgentError('AGENT_DB_CORRUPT', `${what}: the outbox file is damaged (${code}: ${message})`, { cause: err })
+    // SQLite also reports a read the disk failed (EIO) this way (SQLITE_IOERR_CORRUPTFS becomes SQLITE_CORRUPT).
+    return new AgentError('AGENT_DB_CORRUPT', `${what}: the outbox file is damaged or the disk could not read it (${code}: ${message})`, {
+      cause: err,
+    })
   }
   if (code === 'SQLITE_FULL') return new AgentError('AGENT_DISK_FULL', `${what}: the outbox database is full (${message})`, { cause: err })
   if (code.startsWith('SQLITE_IOERR'))

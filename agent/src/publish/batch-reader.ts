@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { AgentError } from '../errors.js'
 import { countQuarantined, type HealthCounters } from '../health/counters.js'
 import type { OutboxRow, SqliteOutbox } from '../outbox/outbox.js'
+import { translateSqliteError } from '../outbox/sqlite-errors.js'
 import { ENVELOPE_OVERHEAD_BYTES, PER_RECORD_OVERHEAD_BYTES } from './envelope-batch.js'
 import { damagedRowReason } from './row-check.js'
 
@@ -27,14 +28,41 @@ export interface BatchReaderOptions {
 export class BatchReader {
   /** Per stream, the largest batch (record JSON bytes) learned to pass the broker's size limit. */
   private readonly learnedBatchBytes = new Map<StreamName, number>()
+  /** Reads that failed in a row (the disk or the file): each waits twice as long before the next, up to 30 s. */
+  private failures = 0
+  /** After a failed read: when to read again (the publisher wakes then); undefined while reads succeed. */
+  retryAtMs: number | undefined
 
   constructor(private readonly o: BatchReaderOptions) {}
 
   /**
    * The intact rows after `afterSeq`, at most what one PUBLISH to `topic` may carry (`maximumPacketSize`: the
    * broker's MQTT 5 CONNACK Maximum Packet Size, which bounds the whole packet: topic, properties and payload).
+   * A read that fails (the disk reports an I/O error, which SQLite may report as a damaged file) is reported
+   * through `onError`, nothing is returned, and `retryAtMs` says when to try again: a failing read never throws
+   * into the publisher, and the rows stay stored for later.
    */
   next(stream: StreamName, afterSeq: number, topic: string, maximumPacketSize: number | undefined): OutboxRow[] {
+    try {
+      const rows = this.read(stream, afterSeq, topic, maximumPacketSize)
+      this.failures = 0
+      this.retryAtMs = undefined
+      return rows
+    } catch (err) {
+      this.failures++
+      const delayMs = Math.min(30_000, 250 * 2 ** Math.min(7, this.failures - 1))
+      this.retryAtMs = Date.now() + delayMs
+      const e = translateSqliteError(err, `reading ${stream} records from the outbox`)
+      this.o.onError(e)
+      this.o.logger.error(
+        { stream, code: e.code, err: e.message, retryInMs: delayMs },
+        'outbox read failed; sending resumes when it reads again',
+      )
+      return []
+    }
+  }
+
+  private read(stream: StreamName, afterSeq: number, topic: string, maximumPacketSize: number | undefined): OutboxRow[] {
     let maxBytes = Math.min(this.o.maxBatchBytes, this.learnedBatchBytes.get(stream) ?? Number.POSITIVE_INFINITY)
     if (maximumPacketSize) maxBytes = Math.min(maxBytes, maximumPacketSize - topic.length - PACKET_OVERHEAD_BYTES)
     for (;;) {

@@ -133,10 +133,7 @@ export class Publisher {
         }, this.limiter.waitMs())
         return
       }
-      const batch = this.nextBatch()
-      if (!batch) {
-        return
-      }
+      if (!this.nextBatch()) return
     }
   }
 
@@ -150,7 +147,10 @@ export class Publisher {
         continue
       }
       const rows = this.reader.next(stream, this.cursor.get(stream) ?? 0, this.topics[stream], this.o.session.maximumPacketSize)
-      if (rows.length === 0) continue
+      if (rows.length === 0) {
+        this.wakeAt(this.reader.retryAtMs) // a failed read: try again later
+        continue
+      }
       this.nextStream = (this.nextStream + i + 1) % STREAMS.length
       const alone = this.suspects.isSuspect(stream, rows[0]!.seq)
       if (alone && this.inflight.size > 0) return undefined // sent alone once the window is empty
