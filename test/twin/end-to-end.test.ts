@@ -76,6 +76,6 @@ describe('digital twin loop end to end', () => {
 
   it('has fewer over-speed alarms per 10 minutes after the update than before it', () => {
     expect(result.episodesPer10MinBefore).toBeGreaterThan(0)
-    expect(result.episodesPer10MinAfter).toBeLessThan(result.episodesPer10MinBefore)
+    expect(result.episodesPer10MinAfter).toBeLessThan(result.episodesPer10MinBefore!)
   })
 })

@@ -45,7 +45,7 @@ export function registerDemoCommand(program: Command): void {
       out('edgetwin demo: loading the broker, the cloud, the agents and the simulators…')
       const loadingStarted = Date.now()
       // Imported here so the first line above appears before the heavy modules load.
-      const [{ startEmbeddedBroker }, { runFleetDemo }, { runTurbineDemo }, { formatDaysInZone }] = await Promise.all([
+      const [{ startEmbeddedBroker }, { runFleetDemo }, { runTurbineDemo, episodeRate }, { formatDaysInZone }] = await Promise.all([
         import('@edgetwin/cloud'),
         import('../demo/fleet.js'),
         import('../demo/turbines.js'),
@@ -89,7 +89,7 @@ export function registerDemoCommand(program: Command): void {
           const jobs = Object.entries(r.jobExecutions).map(([k, v]) => `${k} ${v}`)
           summary.push(
             `turbines: ${r.decisions.length} decision(s), ${updates.length} update(s), jobs: ${jobs.join(', ') || 'none'}; ` +
-              `${r.anomalousTurbine} over-speed episodes per 10 min ${r.episodesPer10MinBefore.toFixed(1)} → ${r.episodesPer10MinAfter.toFixed(1)}`,
+              `${r.anomalousTurbine} over-speed episodes per 10 min ${episodeRate(r.episodesPer10MinBefore, 'run too short')} → ${episodeRate(r.episodesPer10MinAfter, 'no update in force')}`,
             `  decisions with their provenance: npm run edgetwin -- twin decisions --config ${twinConfig}`,
           )
         }

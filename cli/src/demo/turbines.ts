@@ -67,8 +67,9 @@ export interface TurbineDemoResult {
   /** The anomalous turbine's over-speed episodes per 10-minute window, from the time series store. */
   readonly windows: readonly WindowAlarms[]
   /** Mean episodes per 10 minutes between the turbulence step and the update, and after the update settled. */
-  readonly episodesPer10MinBefore: number
-  readonly episodesPer10MinAfter: number
+  /** Null when the run had no such window (it ended before the turbulence step, or before an update was in force). */
+  readonly episodesPer10MinBefore: number | null
+  readonly episodesPer10MinAfter: number | null
   /** State of every simulation the provenance names, as the dispatch server reports it. */
   readonly simulationStates: Readonly<Record<string, string>>
 }
@@ -263,7 +264,7 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
         controllerVersion: Math.max(0, ...samples.map((s) => s.controllerVersion ?? 0)),
       })
     }
-    const mean = (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length)
+    const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length)
     const settledMs = (appliedAtMs ?? endMs) + 10 * MINUTE_MS
     const before = windows.filter(
       (w) => Date.parse(w.windowStart) >= stepAtMs && Date.parse(w.windowStart) + 10 * MINUTE_MS <= (appliedAtMs ?? endMs),
@@ -306,12 +307,17 @@ export async function runTurbineDemo(options: TurbineDemoOptions): Promise<Turbi
       )
     }
     log(
-      `over-speed episodes per 10 min: ${result.episodesPer10MinBefore.toFixed(1)} after the turbulence step, ` +
-        `${result.episodesPer10MinAfter.toFixed(1)} once the update was in force`,
+      `over-speed episodes per 10 min: ${episodeRate(result.episodesPer10MinBefore, 'the run ended before the turbulence step')} after the turbulence step, ` +
+        `${episodeRate(result.episodesPer10MinAfter, 'no update was in force before the run ended')} once the update was in force`,
     )
     return result
   } finally {
     for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'close failed'))
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true })
   }
+}
+
+/** An episode rate for people: one decimal, or why there is none (a run too short for that window). */
+export function episodeRate(rate: number | null, whyNone: string): string {
+  return rate === null ? `n/a (${whyNone})` : rate.toFixed(1)
 }
