@@ -43,13 +43,16 @@ export const NAMED_QUERY_TABLES: NamedQueryTables = { database: 'edgetwin', arch
 export interface BuildAppOptions {
   readonly app?: App
   readonly namedQuerySource?: NamedQuerySource
+  /** Where the app's input files are looked for. @default the repository root */
+  readonly inputsRoot?: string
 }
 
 /** The CDK app: one stack, the real handler entries, the ULEZ zone, the dispatch image from `Dockerfile.openfast`. */
 export function buildApp(options: BuildAppOptions = {}): { app: App; stack: EdgetwinStack; namedQueries: NamedQuerySpec[] } {
-  const missing = missingAppInputs()
+  const root = options.inputsRoot ?? REPO_ROOT
+  const missing = missingAppInputs(root)
   if (missing.length > 0) {
-    throw new InfraError('INFRA_INPUT_MISSING', `the app needs ${missing.join(', ')} (relative to ${REPO_ROOT}); received no such file`)
+    throw new InfraError('INFRA_INPUT_MISSING', `the app needs ${missing.join(', ')} (relative to ${root}); received no such file`)
   }
   const app = options.app ?? new App()
   const context = readContext((key) => app.node.tryGetContext(key))

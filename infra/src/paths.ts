@@ -26,7 +26,7 @@ export function entryPath(role: LambdaRole): string {
 }
 
 /** Repository-relative paths of the app's inputs that do not exist yet (the full app cannot synthesize without them). */
-export function missingAppInputs(): string[] {
+export function missingAppInputs(root: string = REPO_ROOT): string[] {
   const wanted = [...Object.values(LAMBDA_ENTRIES), DISPATCH_DOCKERFILE]
-  return wanted.filter((p) => !existsSync(join(REPO_ROOT, p)))
+  return wanted.filter((p) => !existsSync(join(root, p)))
 }
