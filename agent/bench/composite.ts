@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import mqtt from 'mqtt'
-import { encodeBatch } from '../src/publish/envelope-batch.js'
 import { ceilingOutbox, cpuSeconds, type PhaseResult, recordsPerBatch, serialised, tempDir } from './phases.js'
+import { publishPipelined } from './publish-pipeline.js'
 import { type RecordSize, recordsOf } from './records.js'
 
 /**
@@ -25,49 +25,26 @@ export async function durablePipelineCeiling(url: string, n: number, protocolVer
   const cpu0 = process.cpuUsage()
   const start = performance.now()
   for (let i = 0; i < n; i += 4000) insertMany(i, Math.min(n, i + 4000))
-  let bytes = 0
-  let messages = 0
-  await new Promise<void>((resolve, reject) => {
-    let after = 0
-    let inflight = 0
-    let acked: [number, number][] = []
-    let exhausted = false
-    // PUBLISHes go out in read order, as the agent sends them: each waits for the gzips started before it.
-    let chain = Promise.resolve()
-    const pump = () => {
-      while (inflight < 100 && !exhausted) {
-        const batch = (read.all(after, perBatch) as [number, string, number][]).map(([seq, data, b]) => ({ seq, data, bytes: b }))
-        if (batch.length === 0) {
-          exhausted = true
-          break
-        }
-        after = batch[batch.length - 1]!.seq
-        inflight++
-        const range: [number, number] = [batch[0]!.seq, after]
-        const encoded = encodeBatch(id, batch, 'gzip')
-        chain = chain.then(() =>
-          encoded.then((payload) => {
-            bytes += payload.length
-            messages++
-            client.publish(topic, payload, { qos: 1 }, (err) => {
-              if (err) return reject(err)
-              inflight--
-              acked.push(range)
-              if (acked.length === 8) {
-                deleteMany(acked)
-                acked = []
-              }
-              if (exhausted && inflight === 0) {
-                deleteMany(acked)
-                resolve()
-              } else pump()
-            })
-          }, reject),
-        )
+  let after = 0
+  let acked: [number, number][] = []
+  const { messages, bytes } = await publishPipelined(
+    client,
+    topic,
+    id,
+    () => {
+      const batch = (read.all(after, perBatch) as [number, string, number][]).map(([seq, data, b]) => ({ seq, data, bytes: b }))
+      if (batch.length > 0) after = batch[batch.length - 1]!.seq
+      return batch
+    },
+    (batch) => {
+      acked.push([batch[0]!.seq, batch[batch.length - 1]!.seq])
+      if (acked.length === 8) {
+        deleteMany(acked)
+        acked = []
       }
-    }
-    pump()
-  })
+    },
+  )
+  deleteMany(acked)
   const end = performance.now()
   const cpuS = cpuSeconds(cpu0)
   const left = db.prepare('SELECT count(*) FROM outbox').pluck().get() as number

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import mqtt from 'mqtt'
 import { createAgent } from '../src/index.js'
-import { ENVELOPE_OVERHEAD_BYTES, encodeBatch, PER_RECORD_OVERHEAD_BYTES } from '../src/publish/envelope-batch.js'
+import { ENVELOPE_OVERHEAD_BYTES, PER_RECORD_OVERHEAD_BYTES } from '../src/publish/envelope-batch.js'
+import { publishPipelined } from './publish-pipeline.js'
 import { type RecordSize, recordRing, recordsOf } from './records.js'
 
 export interface PhaseResult {
@@ -139,34 +140,17 @@ export async function mqttCeiling(url: string, n: number, protocolVersion: 4 | 5
   const client = await mqtt.connectAsync(url, { protocolVersion, clientId: 'bench-ceiling', clean: true })
   const cpu0 = process.cpuUsage()
   const start = performance.now()
-  let bytes = 0
-  let messages = 0
-  await new Promise<void>((resolve, reject) => {
-    let next = 0
-    let inflight = 0
-    let chain = Promise.resolve()
-    const pump = () => {
-      while (inflight < 100 && next < n) {
-        const batch = rows.slice(next, next + perBatch)
-        next += batch.length
-        inflight++
-        const encoded = encodeBatch({ deviceId: 'bench-ceiling', kind: 'turbine', stream }, batch, 'gzip')
-        chain = chain.then(() =>
-          encoded.then((p) => {
-            bytes += p.length
-            messages++
-            client.publish(`dt/edgetwin/turbine/bench-ceiling/${stream}`, p, { qos: 1 }, (err) => {
-              if (err) return reject(err)
-              inflight--
-              if (next >= n && inflight === 0) resolve()
-              else pump()
-            })
-          }, reject),
-        )
-      }
-    }
-    pump()
-  })
+  let next = 0
+  const { messages, bytes } = await publishPipelined(
+    client,
+    `dt/edgetwin/turbine/bench-ceiling/${stream}`,
+    { deviceId: 'bench-ceiling', kind: 'turbine', stream },
+    () => {
+      const batch = rows.slice(next, next + perBatch)
+      next += batch.length
+      return batch
+    },
+  )
   const end = performance.now()
   const cpuS = cpuSeconds(cpu0)
   await client.endAsync()
