@@ -19,7 +19,7 @@ export interface AcceptManyContext {
  * none), then all of them handed to the group committer at once: one promise for the call, not one per record.
  */
 export async function acceptMany(c: AcceptManyContext, stream: StreamName, records: readonly unknown[]): Promise<AcceptManyResult[]> {
-  let encoded: ReturnType<typeof encodeRecords> | undefined
+  let encoded: ReturnType<typeof encodeRecords>
   try {
     encoded = encodeRecords(stream, records, c.maxRecordBytes)
   } catch (err) {
@@ -27,15 +27,16 @@ export async function acceptMany(c: AcceptManyContext, stream: StreamName, recor
     throw err
   }
   if (c.oneByOne) {
+    // Every record was validated above, so the call is all or nothing; `accept` encodes each again for its filter.
     const one = c.oneByOne
     return Promise.all(records.map((r) => one(r).catch((error: AgentError) => ({ seq: null, error }))))
   }
-  const s = encoded[0]?.stream ?? stream
-  // The validated values outlive the commit's wait only for listeners: otherwise they die young (GC).
+  // The committer copies what it stores; the validated values outlive the commit's wait only for listeners
+  // (otherwise they die young: GC), the texts only for a listener added during the wait.
+  const pending = c.committer.insertMany(encoded)
   const values = c.listeners.size > 0 ? encoded.map((e) => e.value) : undefined
-  const inserts = encoded.map((e) => ({ stream: e.stream, data: e.data, bytes: e.bytes }))
-  encoded = undefined
-  const outcomes = await c.committer.insertMany(inserts)
+  const texts = encoded.map((e) => e.data)
+  const outcomes = await pending
   const results = new Array<AcceptManyResult>(outcomes.length)
   for (let i = 0; i < outcomes.length; i++) {
     const r = outcomes[i]!
@@ -49,8 +50,8 @@ export async function acceptMany(c: AcceptManyContext, stream: StreamName, recor
     results[i] = { seq: r }
     if (c.listeners.size > 0) {
       // A listener added during the commit gets the stored text's value too: parsed from what was validated.
-      const record = values?.[i] ?? JSON.parse(inserts[i]!.data)
-      for (const l of c.listeners) l(s, record, r)
+      const record = values?.[i] ?? JSON.parse(texts[i]!)
+      for (const l of c.listeners) l(stream, record, r)
     }
   }
   return results

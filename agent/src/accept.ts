@@ -83,16 +83,16 @@ function serialise(stream: StreamName, record: unknown): string {
  * send it again without duplicating the others.
  */
 export function encodeRecords(stream: unknown, records: unknown, maxRecordBytes: number): EncodedRecord[] {
+  const s = checkStream(stream) // also for an empty call: an unknown stream is refused either way
   if (!Array.isArray(records)) {
     throw new AgentError('AGENT_INVALID_RECORD', `acceptMany takes an array of records, not ${records === null ? 'null' : typeof records}`)
   }
   const out = new Array<EncodedRecord>(records.length)
   for (let i = 0; i < records.length; i++) {
     try {
-      out[i] = encodeRecord(stream, records[i], maxRecordBytes)
+      out[i] = encodeRecord(s, records[i], maxRecordBytes)
     } catch (err) {
       const e = err as AgentError
-      if (e.code === 'AGENT_UNKNOWN_STREAM') throw e
       throw new AgentError(e.code, `records[${i}]: ${e.message}`, { cause: e })
     }
   }

@@ -60,6 +60,7 @@ describe('acceptMany', () => {
         message: expect.stringMatching(/array/),
       })
       await expect(agent.acceptMany('nope' as never, [sample(0)])).rejects.toMatchObject({ code: 'AGENT_UNKNOWN_STREAM' })
+      await expect(agent.acceptMany('nope' as never, [])).rejects.toMatchObject({ code: 'AGENT_UNKNOWN_STREAM' })
       const h = agent.health()
       expect(h.counters.accepted).toBe(0)
       expect(h.counters.rejected).toBe(5 + 2 + 1 + 1 + 1)
